@@ -1,0 +1,43 @@
+/*
+ * compile.h - the driver of the front end: one state in, one registry out.
+ *
+ *   state (worktree | index | rev)
+ *     -> mdc.yaml -> project               (load.h)
+ *     -> list model files                  (source.h)
+ *     -> per file: read, parse, load docs  (yaml.h, load.h; in worker threads)
+ *     -> sort docs, validate across docs   (load.h)
+ *     -> canonical form + checksums        (canon.h)
+ *
+ * Diagnostics of every stage are collected (never stop at the first) and sorted at the
+ * end.  Canonicalisation runs only when there are no errors (an invalid definition has
+ * no meaningful checksum).
+ */
+#ifndef MDC_COMPILE_H
+#define MDC_COMPILE_H
+
+#include "../model/defs.h"
+#include "../model/diag.h"
+#include "../model/error.h"
+#include "source.h"
+
+typedef struct mdc_compile_opts {
+    mdc_state_kind kind;
+    const char *rev; /* MDC_STATE_REV */
+    unsigned threads; /* 0 = one per core (at most 8) */
+} mdc_compile_opts;
+
+typedef struct mdc_compilation {
+    mdc_arena *arena;
+    mdc_state *state;
+    mdc_diags diags;     /* sorted */
+    mdc_registry *reg;   /* never NULL after a successful mdc_compile */
+    bool canonical;      /* checksums were computed (no errors) */
+} mdc_compilation;
+
+/* Returns 0, or -1 when the state cannot be read at all (exit status 2; message in err).
+ * Problems in the definitions are diagnostics, not failures. */
+int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o,
+                mdc_error *err);
+void mdc_compilation_free(mdc_compilation *c);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * source.h - "a set of files at a state": the working tree, the index, or a revision.
+ *
+ * mdc_repo_open() finds the git repository upward from a directory, and the project
+ * root (the folder holding mdc.yaml) upward from the same directory, but not above the
+ * repository's work tree.  Every later path is relative to the project root and uses '/'.
+ *
+ * A state lists the files under the project's model folders (sorted bytewise by path),
+ * each with its blob OID and mode; symlinks, submodules and non-YAML files are listed
+ * with their mode/kind so the driver can warn and skip them (they are never followed).
+ * Content is read through an mdc_reader; each worker thread opens its own reader.
+ *
+ * Inside a git hook the index is the file named by GIT_INDEX_FILE (git sets it to
+ * .git/index.lock or .git/next-index-*.lock during a commit); it is opened directly.
+ */
+#ifndef MDC_SOURCE_H
+#define MDC_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../model/buf.h"
+#include "../model/diag.h"
+#include "../model/error.h"
+
+typedef struct mdc_repo mdc_repo;
+
+typedef enum mdc_state_kind { MDC_STATE_WORKTREE, MDC_STATE_INDEX, MDC_STATE_REV } mdc_state_kind;
+
+typedef enum mdc_file_kind {
+    MDC_FILE_YAML,      /* regular file ending in .yaml or .yml */
+    MDC_FILE_OTHER,     /* regular file with another extension: skipped with a warning */
+    MDC_FILE_SYMLINK,   /* skipped with a warning, never followed */
+    MDC_FILE_SUBMODULE  /* skipped with a warning */
+} mdc_file_kind;
+
+typedef struct mdc_file {
+    const char *path; /* relative to the project root */
+    char oid[41];     /* blob id; for the working tree filled in by mdc_reader_read() */
+    mdc_file_kind kind;
+} mdc_file;
+
+typedef struct mdc_state {
+    mdc_state_kind kind;
+    const char *label;  /* "working tree", "index", or the revision as given */
+    char commit[41];    /* MDC_STATE_REV: the commit id; else "" */
+    char tree[41];      /* MDC_STATE_REV: the commit's tree id; else "" */
+    int64_t commit_time; /* MDC_STATE_REV: committer time, seconds since the epoch; else 0 */
+    mdc_file *files;
+    size_t nfiles;
+    /* private */
+    struct mdc_state_impl *impl;
+} mdc_state;
+
+typedef struct mdc_reader mdc_reader;
+
+/*
+ * Opens the repository containing start_dir (NULL = current directory) and finds the
+ * project root.  Fails (-1, message in err) when start_dir is not inside a git work tree,
+ * the repository is owned by another user (the message gives the safe.directory fix), or
+ * no mdc.yaml is found.
+ */
+int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err);
+void mdc_repo_free(mdc_repo *repo);
+
+const char *mdc_repo_root(const mdc_repo *repo);   /* absolute project root, no trailing '/' */
+const char *mdc_repo_prefix(const mdc_repo *repo); /* project root relative to the work tree:
+                                                      "" or "sub/dir/" */
+const char *mdc_repo_workdir(const mdc_repo *repo); /* absolute work tree, with trailing '/' */
+struct git_repository *mdc_repo_git(const mdc_repo *repo);
+
+/*
+ * Opens a state.  rev is used for MDC_STATE_REV only ("HEAD", "main~2", a sha, a tag).
+ * A revision that does not exist, or that is missing from a shallow clone, fails with a
+ * message saying how to fetch it.
+ */
+int mdc_state_open(mdc_state **out, mdc_repo *repo, mdc_state_kind kind, const char *rev,
+                   mdc_error *err);
+void mdc_state_free(mdc_state *st);
+
+/*
+ * Reads one file at the state that is not under the model folders, e.g. "mdc.yaml".
+ * Returns 1 and fills out when the file exists, 0 when it does not, -1 on error.
+ */
+int mdc_state_read_path(mdc_state *st, const char *path, mdc_buf *out, mdc_error *err);
+
+/*
+ * Lists the files under the given folders (relative to the project root) into st->files,
+ * sorted bytewise by path, without duplicates.  In the working tree, files ignored by
+ * .gitignore are left out.  A folder that does not exist lists nothing.
+ */
+int mdc_state_list(mdc_state *st, const char *const *dirs, size_t ndirs, mdc_error *err);
+
+/* A reader of file contents; one per thread.  Readers of one state may run concurrently. */
+int mdc_reader_open(mdc_reader **out, mdc_state *st, mdc_error *err);
+void mdc_reader_free(mdc_reader *r);
+
+/*
+ * Reads f's content into out (replacing what it held).  For the working tree, also
+ * computes f->oid from the bytes read.  Fails (-1) on an unreadable file or object.
+ */
+int mdc_reader_read(mdc_reader *r, mdc_file *f, mdc_buf *out, mdc_error *err);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * arena.c - bump allocator in growing chunks; see arena.h.
+ */
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN 16
+#define CHUNK_MIN (64 * 1024)
+
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, size;
+    _Alignas(ALIGN) unsigned char data[];
+} chunk;
+
+struct mdc_arena {
+    chunk *head;
+    size_t total;
+};
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fputs("mdc: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+mdc_arena *mdc_arena_new(void)
+{
+    mdc_arena *a = xmalloc(sizeof *a);
+    a->head = NULL;
+    a->total = 0;
+    return a;
+}
+
+void mdc_arena_free(mdc_arena *a)
+{
+    if (!a) return;
+    chunk *c = a->head;
+    while (c) {
+        chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(a);
+}
+
+void *mdc_alloc(mdc_arena *a, size_t size)
+{
+    size_t need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (need < size) abort(); /* overflow */
+    a->total += need;
+#ifdef MDC_ARENA_MALLOC
+    /* Debug mode: every block is a chunk of its own, so sanitizers see its bounds. */
+    chunk *c = xmalloc(sizeof(chunk) + size);
+    c->next = a->head;
+    c->used = c->size = size;
+    a->head = c;
+    memset(c->data, 0, size);
+    return c->data;
+#else
+    chunk *c = a->head;
+    if (!c || c->size - c->used < need) {
+        size_t sz = need > CHUNK_MIN ? need : CHUNK_MIN;
+        if (c && sz < c->size * 2 && c->size < (16u << 20)) sz = c->size * 2;
+        c = xmalloc(sizeof(chunk) + sz);
+        c->size = sz;
+        c->used = 0;
+        c->next = a->head;
+        a->head = c;
+    }
+    void *p = c->data + c->used;
+    c->used += need;
+    memset(p, 0, need);
+    return p;
+#endif
+}
+
+char *mdc_strndup(mdc_arena *a, const char *s, size_t n)
+{
+    char *p = mdc_alloc(a, n + 1);
+    if (n) memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *mdc_strdup(mdc_arena *a, const char *s)
+{
+    return s ? mdc_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *mdc_vprintf(mdc_arena *a, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0) n = 0;
+    char *p = mdc_alloc(a, (size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    return p;
+}
+
+char *mdc_printf(mdc_arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = mdc_vprintf(a, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+size_t mdc_arena_used(const mdc_arena *a)
+{
+    return a->total;
+}
+
+void mdc_ptrvec_push(mdc_arena *a, mdc_ptrvec *pv, void *p)
+{
+    if (pv->n == pv->cap) {
+        size_t cap = pv->cap ? pv->cap * 2 : 8;
+        void **v = mdc_alloc(a, cap * sizeof *v);
+        if (pv->n) memcpy(v, pv->v, pv->n * sizeof *v);
+        pv->v = v;
+        pv->cap = cap;
+    }
+    pv->v[pv->n++] = p;
+}

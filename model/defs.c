@@ -7,7 +7,7 @@
 
 const char *mdc_kind_name(mdc_kind k)
 {
-    static const char *const n[] = {"model", "source", "entity", "contract"};
+    static const char *const n[] = {"contract", "entity", "model", "source"};
     return (unsigned)k < 4 ? n[k] : "?";
 }
 

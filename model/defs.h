@@ -35,8 +35,7 @@ typedef enum mdc_value_kind {
     MDC_V_BOOL,
     MDC_V_INT,    /* integer that fits int64 */
     MDC_V_FLOAT,  /* finite double */
-    MDC_V_NUMBER, /* exact decimal text (decimal defaults, e.g. "12.50" -> "12.5") */
-    MDC_V_STRING,
+    MDC_V_STRING, /* also decimal defaults, as normalised exact text ("12.50" -> "12.5") */
     MDC_V_SEQ,
     MDC_V_MAP /* keys in items[2i] (strings), values in items[2i+1]; sorted by key */
 } mdc_value_kind;
@@ -46,8 +45,8 @@ typedef struct mdc_value {
     bool b;
     int64_t i;
     double f;
-    const char *s; /* STRING and NUMBER */
-    size_t len;    /* bytes of s (strings may contain NUL? no: rejected at load) */
+    const char *s; /* STRING */
+    size_t len;    /* bytes of s */
     struct mdc_value **items;
     size_t n; /* SEQ: n items; MAP: n pairs (2n entries in items) */
 } mdc_value;
@@ -158,8 +157,9 @@ typedef struct mdc_check {
     mdc_loc loc;
 } mdc_check;
 
-/* Common to every document kind. */
-typedef enum mdc_kind { MDC_KIND_MODEL, MDC_KIND_SOURCE, MDC_KIND_ENTITY, MDC_KIND_CONTRACT } mdc_kind;
+/* Common to every document kind.  The enum order is the alphabetical order of the kind
+ * names, so "sorted by kind, then name" means the same in memory and in every output. */
+typedef enum mdc_kind { MDC_KIND_CONTRACT, MDC_KIND_ENTITY, MDC_KIND_MODEL, MDC_KIND_SOURCE } mdc_kind;
 
 typedef struct mdc_semver {
     bool present;

@@ -1,0 +1,24 @@
+/*
+ * cmd.h - the subcommands of mdc (SPEC 9).  Each takes the global options and its own
+ * arguments (argv[0] is the subcommand's name) and returns the exit status:
+ * 0 clean, 1 findings, 2 usage error or cannot run.
+ */
+#ifndef MDC_CMD_H
+#define MDC_CMD_H
+
+#include <stdbool.h>
+
+typedef struct mdc_global {
+    const char *dir; /* -C DIR, or NULL for the current directory */
+    bool color;      /* stdout is a terminal and NO_COLOR is not set */
+} mdc_global;
+
+int mdc_cmd_check(const mdc_global *g, int argc, char **argv);
+int mdc_cmd_hash(const mdc_global *g, int argc, char **argv);
+int mdc_cmd_init(const mdc_global *g, int argc, char **argv);
+int mdc_cmd_hook(const mdc_global *g, int argc, char **argv);
+
+/* Prints "mdc: <message>" to stderr and returns 2. */
+int mdc_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -32,6 +32,9 @@ typedef struct mdc_compilation {
     mdc_diags diags;     /* sorted */
     mdc_registry *reg;   /* never NULL after a successful mdc_compile */
     bool canonical;      /* checksums were computed (no errors) */
+    bool has_project;    /* mdc.yaml exists at this state */
+    /* private: arenas of the worker threads (an mdc_ptrvec of mdc_arena*) */
+    void *extra_arenas;
 } mdc_compilation;
 
 /* Returns 0, or -1 when the state cannot be read at all (exit status 2; message in err).

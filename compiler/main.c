@@ -1,15 +1,109 @@
 /*
  * main.c - the mdc command line: global options, then one subcommand (SPEC 9).
+ *
+ *   mdc [-C DIR] [--version] [--help] COMMAND [ARGS]
+ *
+ * Exit status: 0 clean (warnings allowed), 1 findings, 2 usage error or cannot run.
  */
+#include <git2.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static const char usage[] =
+    "usage: mdc [-C DIR] COMMAND [ARGS]\n"
+    "\n"
+    "The model definition compiler: checks, versions and compiles YAML data models kept in git.\n"
+    "\n"
+    "commands:\n"
+    "  check [--staged | --rev REV] [--format text|json|github|sarif]\n"
+    "                      validate the definitions (working tree by default)\n"
+    "  hash [--staged | --rev REV] [--format text|json]\n"
+    "                      checksums per document and for the registry\n"
+    "  init                write a starter mdc.yaml and models/ folder\n"
+    "  hook install [--force] | hook uninstall\n"
+    "                      a git pre-commit hook running `mdc check --staged`\n"
+    "\n"
+    "options:\n"
+    "  -C DIR              run as if mdc was started in DIR\n"
+    "  --version           print the version\n"
+    "  --help              print this help\n"
+    "\n"
+    "exit status: 0 clean (warnings allowed), 1 findings, 2 usage error or cannot run\n"
+    "environment: NO_COLOR disables colour; MDC_THREADS sets the number of parser threads\n";
+
+int mdc_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mdc: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+typedef struct command {
+    const char *name;
+    int (*run)(const mdc_global *g, int argc, char **argv);
+} command;
+
+static const command commands[] = {
+    {"check", mdc_cmd_check},
+    {"hash", mdc_cmd_hash},
+    {"init", mdc_cmd_init},
+    {"hook", mdc_cmd_hook},
+};
+
+/* Commands of the SPEC that later versions provide. */
+static const char *const planned[] = {"diff", "bump", "log", "migrate", "build", "show"};
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("mdc %s\n", MDC_VERSION);
-        return 0;
+    mdc_global g = {NULL, false};
+    const char *nc = getenv("NO_COLOR");
+    g.color = isatty(STDOUT_FILENO) && !(nc && *nc);
+
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-C") == 0) {
+            if (i + 1 >= argc) return mdc_fail("-C needs a directory");
+            g.dir = argv[++i];
+        } else if (strncmp(a, "-C", 2) == 0) {
+            g.dir = a + 2;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("mdc %s\n", MDC_VERSION);
+            return 0;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "mdc: unknown option '%s'\n\n%s", a, usage);
+            return 2;
+        }
     }
-    fprintf(stderr, "mdc: not implemented yet\n");
+    if (i >= argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+
+    const char *name = argv[i];
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+        if (strcmp(name, commands[k].name) != 0) continue;
+        git_libgit2_init();
+        int rc = commands[k].run(&g, argc - i, argv + i);
+        fflush(stdout);
+        git_libgit2_shutdown();
+        return rc;
+    }
+    for (size_t k = 0; k < sizeof planned / sizeof planned[0]; k++)
+        if (strcmp(name, planned[k]) == 0)
+            return mdc_fail("`%s` is specified (SPEC 9) but not available in this version yet", name);
+    fprintf(stderr, "mdc: unknown command '%s'\n\n%s", name, usage);
     return 2;
 }

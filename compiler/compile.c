@@ -1,0 +1,292 @@
+/*
+ * compile.c - the front-end driver: one state in, one registry out (see compile.h).
+ *
+ * The per-file stage (read bytes, parse YAML, load documents) is independent for every
+ * file, so it runs in worker threads.  Each worker owns an arena, a diagnostics list, a
+ * reader and a byte buffer; results are written into a per-file slot so that merging
+ * them is deterministic whatever the scheduling.  Everything after that (sorting,
+ * cross-document validation, canonical form) runs on the main thread.
+ */
+#include "compile.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../model/buf.h"
+#include "canon.h"
+#include "load.h"
+#include "yaml.h"
+
+#define LFS_MAGIC "version https://git-lfs.github.com/spec/"
+
+/* What the per-file stage produced for one file. */
+typedef struct file_result {
+    mdc_doc **docs;
+    size_t ndocs;
+} file_result;
+
+typedef struct worker {
+    pthread_t thread;
+    struct job *job;
+    mdc_arena *arena;
+    mdc_diags diags;
+    mdc_error err;
+    int failed;
+} worker;
+
+typedef struct job {
+    mdc_state *state;
+    const mdc_project *project;
+    file_result *results;
+    atomic_size_t next;
+    atomic_int stop;
+} job;
+
+/* Reads, parses and loads st->files[i] into its result slot. */
+static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
+{
+    job *j = w->job;
+    mdc_file *f = &j->state->files[i];
+    const char *path = f->path;
+
+    switch (f->kind) {
+    case MDC_FILE_YAML:
+        break;
+    case MDC_FILE_OTHER:
+        mdc_diag_add(&w->diags, MDC_WARNING, "SKIPPED_FILE", path, 0, 0,
+                     "not a YAML file (.yaml or .yml); skipped");
+        return 0;
+    case MDC_FILE_SYMLINK:
+        mdc_diag_add(&w->diags, MDC_WARNING, "SKIPPED_FILE", path, 0, 0,
+                     "symbolic link; skipped (links are never followed)");
+        return 0;
+    case MDC_FILE_SUBMODULE:
+        mdc_diag_add(&w->diags, MDC_WARNING, "SKIPPED_FILE", path, 0, 0,
+                     "git submodule; skipped");
+        return 0;
+    }
+
+    if (mdc_reader_read(rd, f, buf, &w->err) < 0) return -1;
+    if (buf->len >= sizeof LFS_MAGIC - 1 && memcmp(buf->ptr, LFS_MAGIC, sizeof LFS_MAGIC - 1) == 0) {
+        mdc_diag *d = mdc_diag_add(&w->diags, MDC_ERROR, "LFS_POINTER", path, 1, 1,
+                                   "this file is a Git LFS pointer, not the definition itself");
+        mdc_diag_note(&w->diags, d, "definitions must be stored in git directly; run "
+                                    "`git lfs untrack` for the model folders");
+        return 0;
+    }
+
+    const char *fpath = mdc_strdup(w->arena, path);
+    const char *oid = mdc_strdup(w->arena, f->oid);
+    mdc_yfile yf;
+    mdc_yaml_parse(w->arena, fpath, buf->ptr ? buf->ptr : "", buf->len, &w->diags, &yf);
+
+    file_result *r = &j->results[i];
+    r->docs = mdc_new_array(w->arena, mdc_doc *, yf.ndocs ? yf.ndocs : 1);
+    for (size_t k = 0; k < yf.ndocs; k++) {
+        if (!yf.docs[k].root) continue; /* an empty document (e.g. a trailing ---) */
+        mdc_doc *d = mdc_load_document(w->arena, j->project, fpath, &yf.docs[k], &w->diags);
+        if (!d) continue;
+        d->blob_oid = oid;
+        r->docs[r->ndocs++] = d;
+    }
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    job *j = w->job;
+    mdc_reader *rd = NULL;
+    mdc_buf buf = MDC_BUF_INIT;
+
+    if (mdc_reader_open(&rd, j->state, &w->err) < 0) {
+        w->failed = 1;
+        atomic_store(&j->stop, 1);
+        goto done;
+    }
+    for (;;) {
+        if (atomic_load(&j->stop)) break;
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->state->nfiles) break;
+        if (compile_file(w, rd, &buf, i) < 0) {
+            w->failed = 1;
+            atomic_store(&j->stop, 1);
+            break;
+        }
+    }
+done:
+    mdc_reader_free(rd);
+    mdc_buf_free(&buf);
+    return NULL;
+}
+
+static unsigned pick_threads(unsigned asked, size_t nfiles)
+{
+    const char *env = getenv("MDC_THREADS");
+    if (env && *env) asked = (unsigned)atoi(env);
+    if (asked == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        asked = n > 0 ? (unsigned)n : 1;
+        if (asked > 8) asked = 8;
+        if (nfiles < 64) asked = 1; /* a pre-commit hook on a few files: no thread start-up */
+    }
+    if (asked < 1) asked = 1;
+    if (asked > 64) asked = 64;
+    return asked;
+}
+
+/* Runs the per-file stage over every listed file.  The extra arenas are attached to c. */
+static int compile_files(mdc_compilation *c, const mdc_project *p, unsigned nthreads,
+                         file_result *results, mdc_error *err)
+{
+    job j;
+    memset(&j, 0, sizeof j);
+    j.state = c->state;
+    j.project = p;
+    j.results = results;
+    atomic_init(&j.next, 0);
+    atomic_init(&j.stop, 0);
+
+    worker *ws = calloc(nthreads, sizeof *ws);
+    if (!ws) return mdc_error_set(err, "out of memory");
+    int rc = 0;
+    for (unsigned t = 0; t < nthreads; t++) {
+        ws[t].job = &j;
+        ws[t].arena = t == 0 ? c->arena : mdc_arena_new();
+        mdc_diags_init(&ws[t].diags, ws[t].arena);
+    }
+    /* Worker 0 runs on the calling thread. */
+    unsigned started = 1;
+    for (unsigned t = 1; t < nthreads; t++) {
+        if (pthread_create(&ws[t].thread, NULL, worker_main, &ws[t]) != 0) break;
+        started++;
+    }
+    worker_main(&ws[0]);
+    for (unsigned t = 1; t < started; t++) pthread_join(ws[t].thread, NULL);
+
+    for (unsigned t = 0; t < nthreads; t++) {
+        if (ws[t].failed && rc == 0) {
+            memcpy(err->msg, ws[t].err.msg, sizeof err->msg);
+            rc = -1;
+        }
+        mdc_diags_merge(&c->diags, &ws[t].diags);
+        mdc_diags_release(&ws[t].diags);
+        if (t > 0) mdc_ptrvec_push(c->arena, (mdc_ptrvec *)c->extra_arenas, ws[t].arena);
+    }
+    free(ws);
+    return rc;
+}
+
+static int cmp_doc(const void *pa, const void *pb)
+{
+    const mdc_doc *a = *(const mdc_doc *const *)pa;
+    const mdc_doc *b = *(const mdc_doc *const *)pb;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+    if (c) return c;
+    c = strcmp(a->path ? a->path : "", b->path ? b->path : "");
+    if (c) return c;
+    if (a->loc.line != b->loc.line) return a->loc.line < b->loc.line ? -1 : 1;
+    return 0;
+}
+
+/* Reads and loads mdc.yaml.  A missing file is a diagnostic; the project then has
+ * defaults so that the models can still be checked. */
+static mdc_project *load_project_file(mdc_compilation *c, mdc_error *err, int *rc)
+{
+    mdc_buf buf = MDC_BUF_INIT;
+    const mdc_ynode *root = NULL;
+    *rc = 0;
+    int found = mdc_state_read_path(c->state, "mdc.yaml", &buf, err);
+    if (found < 0) {
+        *rc = -1;
+        mdc_buf_free(&buf);
+        return NULL;
+    }
+    if (found == 0) {
+        mdc_diag_add(&c->diags, MDC_ERROR, "MISSING_PROJECT_FILE", "mdc.yaml", 0, 0,
+                     "no mdc.yaml at %s", c->state->label);
+    } else {
+        mdc_yfile yf;
+        mdc_yaml_parse(c->arena, "mdc.yaml", buf.ptr ? buf.ptr : "", buf.len, &c->diags, &yf);
+        if (yf.ndocs > 1)
+            mdc_diag_add(&c->diags, MDC_ERROR, "BAD_VALUE", "mdc.yaml", yf.docs[1].loc.line,
+                         yf.docs[1].loc.col, "mdc.yaml must hold exactly one YAML document");
+        if (yf.ndocs > 0) root = yf.docs[0].root;
+    }
+    mdc_buf_free(&buf);
+    c->has_project = found == 1;
+    return mdc_load_project(c->arena, "mdc.yaml", root, &c->diags);
+}
+
+int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o, mdc_error *err)
+{
+    *out = NULL;
+    mdc_compilation *c = calloc(1, sizeof *c);
+    if (!c) return mdc_error_set(err, "out of memory");
+    c->arena = mdc_arena_new();
+    c->extra_arenas = mdc_new(c->arena, mdc_ptrvec);
+    mdc_diags_init(&c->diags, c->arena);
+    c->reg = mdc_new(c->arena, mdc_registry);
+
+    int rc = -1;
+    file_result *results = NULL;
+    if (mdc_state_open(&c->state, repo, o->kind, o->rev, err) < 0) goto done;
+
+    int prc;
+    mdc_project *p = load_project_file(c, err, &prc);
+    if (prc < 0) goto done;
+    c->reg->project = p;
+
+    if (mdc_state_list(c->state, p->model_dirs, p->nmodel_dirs, err) < 0) goto done;
+    size_t nfiles = c->state->nfiles;
+    results = calloc(nfiles ? nfiles : 1, sizeof *results);
+    if (!results) {
+        mdc_error_set(err, "out of memory");
+        goto done;
+    }
+    if (compile_files(c, p, pick_threads(o->threads, nfiles), results, err) < 0) goto done;
+
+    size_t ndocs = 0;
+    for (size_t i = 0; i < nfiles; i++) ndocs += results[i].ndocs;
+    if (ndocs > MDC_MAX_DOCS) {
+        mdc_diag_add(&c->diags, MDC_ERROR, "TOO_MANY_DOCUMENTS", "mdc.yaml", 0, 0,
+                     "%zu documents; at most %u are allowed in one project", ndocs,
+                     (unsigned)MDC_MAX_DOCS);
+    }
+    c->reg->docs = mdc_new_array(c->arena, mdc_doc *, ndocs ? ndocs : 1);
+    for (size_t i = 0; i < nfiles; i++)
+        for (size_t k = 0; k < results[i].ndocs; k++) c->reg->docs[c->reg->ndocs++] = results[i].docs[k];
+    qsort(c->reg->docs, c->reg->ndocs, sizeof *c->reg->docs, cmp_doc);
+
+    mdc_validate(c->arena, c->reg, &c->diags);
+    if (c->diags.errors == 0) {
+        mdc_canon_registry(c->arena, c->reg);
+        c->canonical = true;
+    }
+    mdc_diags_sort(&c->diags);
+    rc = 0;
+done:
+    free(results);
+    if (rc < 0) {
+        mdc_compilation_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+void mdc_compilation_free(mdc_compilation *c)
+{
+    if (!c) return;
+    mdc_state_free(c->state);
+    mdc_diags_release(&c->diags);
+    mdc_ptrvec *extra = c->extra_arenas;
+    if (extra)
+        for (size_t i = 0; i < extra->n; i++) mdc_arena_free(extra->v[i]);
+    mdc_arena_free(c->arena);
+    free(c);
+}

@@ -1,0 +1,933 @@
+/*
+ * source.c - the three states a compilation can read: the working tree, the index, and a
+ * revision (see source.h for the contract).
+ *
+ * mdc_repo_open() discovers the repository and the project root.  A state is opened once
+ * (the index is loaded, or the revision is resolved to a commit and its tree), then
+ * mdc_state_list() walks the model folders and records each file's path (relative to the
+ * project root), kind and -- where git already knows it -- blob OID.  Reading content is
+ * separate: every worker thread opens an mdc_reader with its own git_repository, because a
+ * libgit2 repository object must not be shared between threads without locking.
+ *
+ * Listing walks each tree once (index: one prefix search then a linear scan; revision:
+ * recursive iteration of tree entries; working tree: readdir), and sorts the result
+ * itself, because neither git's tree order nor readdir order is bytewise.
+ */
+#include "source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+struct mdc_repo {
+    git_repository *git;
+    char *root;    /* absolute project root, no trailing '/' */
+    char *prefix;  /* project root relative to the work tree: "" or "a/b/" */
+    char *workdir; /* absolute work tree with trailing '/' */
+};
+
+/* One listed file before the paths are fixed up: the path is an offset into a buffer
+ * that may move while it grows. */
+typedef struct pending_file {
+    size_t path_off;
+    char oid[41];
+    mdc_file_kind kind;
+} pending_file;
+
+struct mdc_state_impl {
+    mdc_repo *repo;      /* borrowed */
+    git_index *index;    /* MDC_STATE_INDEX */
+    git_commit *commit;  /* MDC_STATE_REV */
+    git_tree *tree;      /* MDC_STATE_REV */
+    char *label;         /* owned copy of the revision as given */
+    char *paths;         /* NUL-separated paths of st->files */
+};
+
+struct mdc_reader {
+    mdc_state *st;       /* borrowed */
+    git_repository *git; /* INDEX and REV: this reader's own repository */
+    git_odb *odb;
+    mdc_buf path;        /* WORKTREE: scratch for the absolute path */
+};
+
+/* ---------------------------------------------------------------- small helpers */
+
+static const char *git_msg(void)
+{
+    const git_error *e = git_error_last();
+    return e && e->message ? e->message : "unknown error";
+}
+
+static char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p) {
+        fputs("mdc: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+static mdc_file_kind kind_of_regular(const char *path)
+{
+    return ends_with(path, ".yaml") || ends_with(path, ".yml") ? MDC_FILE_YAML : MDC_FILE_OTHER;
+}
+
+/* The kind of an index or tree entry, or -1 for one that is not a file (a tree). */
+static int kind_of_mode(unsigned mode, const char *path)
+{
+    switch (mode) {
+    case GIT_FILEMODE_LINK: return MDC_FILE_SYMLINK;
+    case GIT_FILEMODE_COMMIT: return MDC_FILE_SUBMODULE;
+    case GIT_FILEMODE_BLOB:
+    case GIT_FILEMODE_BLOB_EXECUTABLE: return (int)kind_of_regular(path);
+    default: return -1;
+    }
+}
+
+static bool is_file(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* ---------------------------------------------------------------- the repository */
+
+/* The directory to name in the safe.directory hint: the work tree of the repository
+ * found upward from dir, or dir itself when even discovery fails. */
+static void owner_hint_path(const char *dir, mdc_buf *out)
+{
+    git_buf gitdir = {0};
+    if (git_repository_discover(&gitdir, dir, 0, NULL) == 0 && gitdir.ptr) {
+        size_t n = strlen(gitdir.ptr);
+        if (n > 0 && gitdir.ptr[n - 1] == '/') n--;
+        if (n >= 5 && memcmp(gitdir.ptr + n - 5, "/.git", 5) == 0) n -= 5;
+        mdc_buf_put(out, gitdir.ptr, n);
+    } else {
+        mdc_buf_puts(out, dir);
+    }
+    git_buf_dispose(&gitdir);
+}
+
+int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err)
+{
+    char real[PATH_MAX];
+    mdc_repo *repo = NULL;
+    git_repository *git = NULL;
+    mdc_buf dir = MDC_BUF_INIT;
+    int rc = -1;
+
+    *out = NULL;
+    if (!start_dir) start_dir = ".";
+    if (!realpath(start_dir, real)) {
+        mdc_error_set(err, "cannot open directory %s: %s", start_dir, strerror(errno));
+        goto done;
+    }
+
+    int e = git_repository_open_ext(&git, real, 0, NULL);
+    if (e == GIT_EOWNER) {
+        mdc_buf path = MDC_BUF_INIT;
+        owner_hint_path(real, &path);
+        mdc_error_set(err,
+                      "repository at %s is owned by another user; to trust it run: "
+                      "git config --global --add safe.directory %s",
+                      path.ptr, path.ptr);
+        mdc_buf_free(&path);
+        goto done;
+    }
+    if (e == GIT_ENOTFOUND) {
+        mdc_error_set(err, "not a git repository (or any parent up to /): %s", real);
+        goto done;
+    }
+    if (e < 0) {
+        mdc_error_set(err, "cannot open the git repository at %s: %s", real, git_msg());
+        goto done;
+    }
+    if (git_repository_is_bare(git) || !git_repository_workdir(git)) {
+        mdc_error_set(err, "the repository at %s is bare; mdc needs a work tree",
+                      git_repository_path(git));
+        goto done;
+    }
+
+    char wd[PATH_MAX];
+    if (!realpath(git_repository_workdir(git), wd)) {
+        mdc_error_set(err, "cannot open the work tree %s: %s", git_repository_workdir(git),
+                      strerror(errno));
+        goto done;
+    }
+    size_t wdlen = strlen(wd);
+    if (wdlen == 1) wdlen = 0; /* the work tree is "/" */
+
+    /* Find mdc.yaml upward from the start directory, but not above the work tree. */
+    size_t rootlen = 0;
+    bool found = false;
+    bool inside = strncmp(real, wd, wdlen) == 0 && (real[wdlen] == '\0' || real[wdlen] == '/');
+    if (inside) {
+        mdc_buf_puts(&dir, real);
+        for (;;) {
+            size_t n = dir.len;
+            mdc_buf_puts(&dir, "/mdc.yaml");
+            bool hit = is_file(dir.ptr);
+            dir.len = n;
+            dir.ptr[n] = '\0';
+            if (hit) {
+                found = true;
+                rootlen = n;
+                break;
+            }
+            if (n <= wdlen) break;
+            char *slash = strrchr(dir.ptr, '/');
+            if (!slash || (size_t)(slash - dir.ptr) < wdlen) break;
+            dir.len = (size_t)(slash - dir.ptr);
+            dir.ptr[dir.len] = '\0';
+        }
+    }
+    if (!found) {
+        mdc_error_set(err,
+                      "no mdc.yaml found in %s or any parent folder up to the repository root "
+                      "(run `mdc init` to create one)",
+                      real);
+        goto done;
+    }
+
+    repo = calloc(1, sizeof *repo);
+    if (!repo) {
+        mdc_error_set(err, "out of memory");
+        goto done;
+    }
+    repo->git = git;
+    git = NULL;
+    repo->root = xstrdup(rootlen ? dir.ptr : "/");
+    if (rootlen) repo->root[rootlen] = '\0';
+
+    mdc_buf tmp = MDC_BUF_INIT;
+    mdc_buf_put(&tmp, wd, wdlen);
+    mdc_buf_putc(&tmp, '/');
+    repo->workdir = mdc_buf_detach(&tmp);
+
+    if (rootlen > wdlen) {
+        mdc_buf_put(&tmp, dir.ptr + wdlen + 1, rootlen - wdlen - 1);
+        mdc_buf_putc(&tmp, '/');
+        repo->prefix = mdc_buf_detach(&tmp);
+    } else {
+        repo->prefix = xstrdup("");
+    }
+
+    *out = repo;
+    repo = NULL;
+    rc = 0;
+done:
+    mdc_buf_free(&dir);
+    mdc_repo_free(repo);
+    git_repository_free(git);
+    return rc;
+}
+
+void mdc_repo_free(mdc_repo *repo)
+{
+    if (!repo) return;
+    git_repository_free(repo->git);
+    free(repo->root);
+    free(repo->prefix);
+    free(repo->workdir);
+    free(repo);
+}
+
+const char *mdc_repo_root(const mdc_repo *repo) { return repo->root; }
+const char *mdc_repo_prefix(const mdc_repo *repo) { return repo->prefix; }
+const char *mdc_repo_workdir(const mdc_repo *repo) { return repo->workdir; }
+struct git_repository *mdc_repo_git(const mdc_repo *repo) { return repo->git; }
+
+/* ---------------------------------------------------------------- states */
+
+/* The index a commit hook must see: GIT_INDEX_FILE when git set it (relative paths are
+ * relative to the work tree, where git runs hooks), else the repository's own index. */
+static int open_index(git_index **out, mdc_repo *repo, mdc_error *err)
+{
+    const char *env = getenv("GIT_INDEX_FILE");
+    if (env && *env) {
+        mdc_buf path = MDC_BUF_INIT;
+        if (env[0] != '/') mdc_buf_puts(&path, repo->workdir);
+        mdc_buf_puts(&path, env);
+        int e = git_index_open(out, path.ptr);
+        if (e < 0) mdc_error_set(err, "cannot read the index %s (GIT_INDEX_FILE): %s", path.ptr,
+                                 git_msg());
+        mdc_buf_free(&path);
+        return e < 0 ? -1 : 0;
+    }
+    if (git_repository_index(out, repo->git) < 0)
+        return mdc_error_set(err, "cannot open the index: %s", git_msg());
+    /* The repository object may be older than the index file: reload if it changed. */
+    if (git_index_read(*out, 0) < 0) {
+        git_index_free(*out);
+        *out = NULL;
+        return mdc_error_set(err, "cannot read the index: %s", git_msg());
+    }
+    return 0;
+}
+
+static int resolve_rev(mdc_state *st, const char *rev, mdc_error *err)
+{
+    struct mdc_state_impl *im = st->impl;
+    git_repository *git = im->repo->git;
+    git_object *obj = NULL, *peeled = NULL;
+    int rc = -1;
+
+    if (!rev || !*rev) return mdc_error_set(err, "no revision given");
+
+    int e = git_revparse_single(&obj, git, rev);
+    if (e == GIT_EAMBIGUOUS) {
+        mdc_error_set(err, "ambiguous revision '%s'; use more characters of the id", rev);
+        goto done;
+    }
+    if (e < 0) {
+        if (git_repository_is_shallow(git) == 1)
+            mdc_error_set(err,
+                          "revision '%s' is not in this clone (it is shallow); fetch it, e.g. "
+                          "`git fetch --deepen=50 origin` or `git fetch origin %s`, or in GitHub "
+                          "Actions set `fetch-depth: 0` on actions/checkout",
+                          rev, rev);
+        else
+            mdc_error_set(err, "unknown revision '%s'", rev);
+        goto done;
+    }
+    if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+        mdc_error_set(err, "revision '%s' is not a commit", rev);
+        goto done;
+    }
+    im->commit = (git_commit *)peeled;
+    peeled = NULL;
+    if (git_commit_tree(&im->tree, im->commit) < 0) {
+        mdc_error_set(err, "cannot read the tree of revision '%s': %s", rev, git_msg());
+        goto done;
+    }
+    git_oid_tostr(st->commit, sizeof st->commit, git_commit_id(im->commit));
+    git_oid_tostr(st->tree, sizeof st->tree, git_tree_id(im->tree));
+    st->commit_time = (int64_t)git_commit_time(im->commit);
+    rc = 0;
+done:
+    git_object_free(peeled);
+    git_object_free(obj);
+    return rc;
+}
+
+int mdc_state_open(mdc_state **out, mdc_repo *repo, mdc_state_kind kind, const char *rev,
+                   mdc_error *err)
+{
+    *out = NULL;
+    mdc_state *st = calloc(1, sizeof *st);
+    struct mdc_state_impl *im = calloc(1, sizeof *im);
+    if (!st || !im) {
+        free(st);
+        free(im);
+        return mdc_error_set(err, "out of memory");
+    }
+    st->kind = kind;
+    st->impl = im;
+    im->repo = repo;
+
+    switch (kind) {
+    case MDC_STATE_WORKTREE: st->label = "working tree"; break;
+    case MDC_STATE_INDEX:
+        st->label = "index";
+        if (open_index(&im->index, repo, err) < 0) goto fail;
+        break;
+    case MDC_STATE_REV:
+        if (resolve_rev(st, rev, err) < 0) goto fail;
+        im->label = xstrdup(rev);
+        st->label = im->label;
+        break;
+    default: mdc_error_set(err, "unknown state kind %d", (int)kind); goto fail;
+    }
+    *out = st;
+    return 0;
+fail:
+    mdc_state_free(st);
+    return -1;
+}
+
+void mdc_state_free(mdc_state *st)
+{
+    if (!st) return;
+    struct mdc_state_impl *im = st->impl;
+    if (im) {
+        git_index_free(im->index);
+        git_tree_free(im->tree);
+        git_commit_free(im->commit);
+        free(im->label);
+        free(im->paths);
+        free(im);
+    }
+    free(st->files);
+    free(st);
+}
+
+/* ---------------------------------------------------------------- reading one path */
+
+/* Reads a whole open file descriptor into out (replacing its content). */
+static int read_fd(int fd, mdc_buf *out)
+{
+    struct stat sb;
+    mdc_buf_clear(out);
+    /* One allocation when the size is known (plus one byte so that EOF is seen without
+     * growing); buffers are reused across files, so this rarely allocates at all. */
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+        mdc_buf_grow(out, (size_t)sb.st_size + 1);
+    for (;;) {
+        if (out->cap == 0 || out->cap - out->len - 1 == 0) mdc_buf_grow(out, 4096);
+        ssize_t n = read(fd, out->ptr + out->len, out->cap - out->len - 1);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (n == 0) break;
+        out->len += (size_t)n;
+    }
+    out->ptr[out->len] = '\0';
+    return 0;
+}
+
+static int copy_blob(git_repository *git, const git_oid *id, const char *path, mdc_buf *out,
+                     mdc_error *err)
+{
+    git_blob *blob = NULL;
+    if (git_blob_lookup(&blob, git, id) < 0)
+        return mdc_error_set(err, "cannot read %s: %s", path, git_msg());
+    mdc_buf_clear(out);
+    mdc_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+    git_blob_free(blob);
+    return 0;
+}
+
+static const char *kind_noun(int kind)
+{
+    return kind == MDC_FILE_SYMLINK ? "a symlink" : kind == MDC_FILE_SUBMODULE ? "a submodule"
+                                                                                 : "not a file";
+}
+
+int mdc_state_read_path(mdc_state *st, const char *path, mdc_buf *out, mdc_error *err)
+{
+    struct mdc_state_impl *im = st->impl;
+    mdc_repo *repo = im->repo;
+    mdc_buf full = MDC_BUF_INIT;
+    int rc = -1;
+
+    if (st->kind == MDC_STATE_WORKTREE) {
+        struct stat sb;
+        mdc_buf_printf(&full, "%s/%s", repo->root, path);
+        if (lstat(full.ptr, &sb) < 0) {
+            if (errno == ENOENT || errno == ENOTDIR) rc = 0;
+            else mdc_error_set(err, "cannot read %s: %s", path, strerror(errno));
+            goto done;
+        }
+        if (S_ISLNK(sb.st_mode) || !S_ISREG(sb.st_mode)) {
+            mdc_error_set(err, "cannot read %s: it is %s", path,
+                          S_ISLNK(sb.st_mode) ? "a symlink" : "not a regular file");
+            goto done;
+        }
+        int fd = open(full.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || read_fd(fd, out) < 0) {
+            mdc_error_set(err, "cannot read %s: %s", path, strerror(errno));
+            if (fd >= 0) close(fd);
+            goto done;
+        }
+        close(fd);
+        rc = 1;
+        goto done;
+    }
+
+    mdc_buf_printf(&full, "%s%s", repo->prefix, path);
+    if (st->kind == MDC_STATE_INDEX) {
+        const git_index_entry *ie = git_index_get_bypath(im->index, full.ptr, 0);
+        if (!ie) {
+            rc = 0;
+            goto done;
+        }
+        int kind = kind_of_mode(ie->mode, path);
+        if (kind != MDC_FILE_YAML && kind != MDC_FILE_OTHER) {
+            mdc_error_set(err, "cannot read %s from the index: it is %s", path, kind_noun(kind));
+            goto done;
+        }
+        if (copy_blob(repo->git, &ie->id, path, out, err) < 0) goto done;
+        rc = 1;
+    } else {
+        git_tree_entry *te = NULL;
+        int e = git_tree_entry_bypath(&te, im->tree, full.ptr);
+        if (e == GIT_ENOTFOUND) {
+            rc = 0;
+            goto done;
+        }
+        if (e < 0) {
+            mdc_error_set(err, "cannot read %s at %s: %s", path, st->label, git_msg());
+            goto done;
+        }
+        int kind = kind_of_mode(git_tree_entry_filemode(te), path);
+        if (kind != MDC_FILE_YAML && kind != MDC_FILE_OTHER) {
+            mdc_error_set(err, "cannot read %s at %s: it is %s", path, st->label,
+                          kind_noun(kind));
+            git_tree_entry_free(te);
+            goto done;
+        }
+        e = copy_blob(repo->git, git_tree_entry_id(te), path, out, err);
+        git_tree_entry_free(te);
+        if (e < 0) goto done;
+        rc = 1;
+    }
+done:
+    mdc_buf_free(&full);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- listing */
+
+typedef struct lister {
+    mdc_state *st;
+    mdc_repo *repo;
+    pending_file *v;
+    size_t n, cap;
+    mdc_buf paths;      /* NUL-separated, relative to the project root */
+    git_index *repo_index; /* WORKTREE: to keep tracked files that match .gitignore */
+    mdc_error *err;
+} lister;
+
+/* Records a file; rel is relative to the project root. */
+static void add_file(lister *l, const char *rel, size_t rellen, const git_oid *id,
+                     mdc_file_kind kind)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        pending_file *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            fputs("mdc: out of memory\n", stderr);
+            abort();
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    pending_file *f = &l->v[l->n++];
+    f->path_off = l->paths.len;
+    f->kind = kind;
+    if (id) git_oid_tostr(f->oid, sizeof f->oid, id);
+    else f->oid[0] = '\0';
+    mdc_buf_put(&l->paths, rel, rellen);
+    mdc_buf_putc(&l->paths, '\0');
+}
+
+/* -- the index: entries are sorted by path, so one prefix search finds a folder's run. */
+
+static void list_index(lister *l, const char *full)
+{
+    git_index *idx = l->st->impl->index;
+    size_t plen = strlen(l->repo->prefix);
+    size_t flen = strlen(full);
+    size_t count = git_index_entrycount(idx);
+    size_t pos = 0;
+
+    /* full itself may be a file, a symlink or a submodule (only when a folder was named:
+     * otherwise full is the project root, which is a folder) */
+    if (flen > plen) {
+        const git_index_entry *ie = git_index_get_bypath(idx, full, 0);
+        if (!ie) ie = git_index_get_bypath(idx, full, 2);
+        if (ie && !(ie->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD)) {
+            int kind = kind_of_mode(ie->mode, ie->path);
+            if (kind >= 0) add_file(l, ie->path + plen, strlen(ie->path) - plen, &ie->id, kind);
+            return;
+        }
+    }
+
+    mdc_buf dirp = MDC_BUF_INIT;
+    mdc_buf_puts(&dirp, full);
+    if (flen > 0) mdc_buf_putc(&dirp, '/');
+    if (git_index_find_prefix(&pos, idx, dirp.ptr) < 0) pos = count;
+    for (; pos < count; pos++) {
+        const git_index_entry *ie = git_index_get_byindex(idx, pos);
+        if (strncmp(ie->path, dirp.ptr, dirp.len) != 0) break;
+        int stage = GIT_INDEX_ENTRY_STAGE(ie);
+        if (stage != 0 && stage != 2) continue; /* in a conflict: take "ours" */
+        if (ie->flags_extended & GIT_INDEX_ENTRY_INTENT_TO_ADD) continue; /* not staged */
+        int kind = kind_of_mode(ie->mode, ie->path);
+        if (kind < 0) continue;
+        add_file(l, ie->path + plen, strlen(ie->path) - plen, &ie->id, kind);
+    }
+    mdc_buf_free(&dirp);
+}
+
+/* -- a revision: recursive iteration of tree entries, building the path as we go. */
+
+static int walk_tree(lister *l, const git_tree *tree, mdc_buf *rel)
+{
+    git_repository *git = l->repo->git;
+    size_t n = git_tree_entrycount(tree);
+    size_t base = rel->len;
+    for (size_t i = 0; i < n; i++) {
+        const git_tree_entry *te = git_tree_entry_byindex(tree, i);
+        const char *name = git_tree_entry_name(te);
+        rel->len = base;
+        if (base > 0) mdc_buf_putc(rel, '/');
+        mdc_buf_puts(rel, name);
+        git_filemode_t mode = git_tree_entry_filemode(te);
+        if (mode == GIT_FILEMODE_TREE) {
+            git_tree *sub = NULL;
+            if (git_tree_lookup(&sub, git, git_tree_entry_id(te)) < 0)
+                return mdc_error_set(l->err, "cannot read folder %s at %s: %s", rel->ptr,
+                                     l->st->label, git_msg());
+            int rc = walk_tree(l, sub, rel);
+            git_tree_free(sub);
+            if (rc < 0) return rc;
+            continue;
+        }
+        int kind = kind_of_mode(mode, name);
+        if (kind >= 0) add_file(l, rel->ptr, rel->len, git_tree_entry_id(te), kind);
+    }
+    rel->len = base;
+    if (rel->ptr) rel->ptr[base] = '\0';
+    return 0;
+}
+
+static int list_rev(lister *l, const char *full, const char *dir)
+{
+    git_tree *root = l->st->impl->tree;
+    mdc_buf rel = MDC_BUF_INIT;
+    int rc = 0;
+
+    mdc_buf_puts(&rel, dir);
+    if (*full == '\0') {
+        rc = walk_tree(l, root, &rel);
+        goto done;
+    }
+    git_tree_entry *te = NULL;
+    int e = git_tree_entry_bypath(&te, root, full);
+    if (e == GIT_ENOTFOUND) goto done;
+    if (e < 0) {
+        rc = mdc_error_set(l->err, "cannot read folder %s at %s: %s", dir, l->st->label,
+                           git_msg());
+        goto done;
+    }
+    git_filemode_t mode = git_tree_entry_filemode(te);
+    if (mode == GIT_FILEMODE_TREE) {
+        git_tree *sub = NULL;
+        if (git_tree_lookup(&sub, l->repo->git, git_tree_entry_id(te)) < 0) {
+            rc = mdc_error_set(l->err, "cannot read folder %s at %s: %s", dir, l->st->label,
+                               git_msg());
+        } else {
+            rc = walk_tree(l, sub, &rel);
+            git_tree_free(sub);
+        }
+    } else {
+        int kind = kind_of_mode(mode, dir);
+        if (kind >= 0) add_file(l, dir, strlen(dir), git_tree_entry_id(te), kind);
+    }
+    git_tree_entry_free(te);
+done:
+    mdc_buf_free(&rel);
+    return rc;
+}
+
+/* -- the working tree: readdir, never following symlinks, pruning ignored folders. */
+
+/* True when wtpath (relative to the work tree) is ignored and untracked.  A tracked file
+ * stays listed even if it matches .gitignore, as in `git status`. */
+static bool ignored(lister *l, const char *wtpath, bool is_dir)
+{
+    int ign = 0;
+    if (git_ignore_path_is_ignored(&ign, l->repo->git, wtpath) < 0 || !ign) return false;
+    if (!l->repo_index) return true;
+    if (!is_dir) return git_index_get_bypath(l->repo_index, wtpath, 0) == NULL;
+    mdc_buf p = MDC_BUF_INIT;
+    size_t pos;
+    mdc_buf_printf(&p, "%s/", wtpath);
+    bool tracked = git_index_find_prefix(&pos, l->repo_index, p.ptr) == 0;
+    mdc_buf_free(&p);
+    return !tracked;
+}
+
+/* abs: absolute path of the directory; wtoff: where the work-tree-relative part starts in
+ * abs; rootoff: where the project-relative part starts. */
+static int walk_dir(lister *l, mdc_buf *abs, size_t wtoff, size_t rootoff)
+{
+    DIR *d = opendir(abs->ptr);
+    if (!d) {
+        if (errno == ENOENT || errno == ENOTDIR) return 0;
+        return mdc_error_set(l->err, "cannot list folder %s: %s", abs->ptr, strerror(errno));
+    }
+    size_t base = abs->len;
+    int rc = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0)
+            continue;
+        abs->len = base;
+        mdc_buf_putc(abs, '/');
+        mdc_buf_puts(abs, name);
+        struct stat sb;
+        if (lstat(abs->ptr, &sb) < 0) continue; /* vanished meanwhile */
+        const char *wt = abs->ptr + wtoff;
+        const char *rel = abs->ptr + rootoff;
+        size_t rellen = abs->len - rootoff;
+        if (S_ISLNK(sb.st_mode)) {
+            if (!ignored(l, wt, false)) add_file(l, rel, rellen, NULL, MDC_FILE_SYMLINK);
+        } else if (S_ISREG(sb.st_mode)) {
+            if (!ignored(l, wt, false)) add_file(l, rel, rellen, NULL, kind_of_regular(name));
+        } else if (S_ISDIR(sb.st_mode)) {
+            if (ignored(l, wt, true)) continue;
+            size_t n = abs->len;
+            mdc_buf_puts(abs, "/.git");
+            struct stat gs;
+            bool submodule = lstat(abs->ptr, &gs) == 0;
+            abs->len = n;
+            abs->ptr[n] = '\0';
+            if (submodule) {
+                add_file(l, rel, rellen, NULL, MDC_FILE_SUBMODULE);
+            } else {
+                rc = walk_dir(l, abs, wtoff, rootoff);
+                if (rc < 0) break;
+            }
+        }
+        /* fifos, sockets and devices are not files git would track: left out */
+    }
+    closedir(d);
+    abs->len = base;
+    abs->ptr[base] = '\0';
+    return rc;
+}
+
+static int list_worktree(lister *l, const char *dir)
+{
+    mdc_repo *repo = l->repo;
+    mdc_buf abs = MDC_BUF_INIT;
+    size_t wtoff = strlen(repo->workdir);
+    size_t rootoff = strlen(repo->root) + 1;
+    int rc = 0;
+
+    /* Walk down component by component so that a symlink on the way is never followed
+     * (git would store it as a symlink, not a folder). */
+    mdc_buf_puts(&abs, repo->root);
+    const char *p = dir;
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        mdc_buf_putc(&abs, '/');
+        mdc_buf_put(&abs, p, n);
+        p += n;
+        if (*p == '/') p++;
+        struct stat sb;
+        if (lstat(abs.ptr, &sb) < 0) goto done; /* does not exist: nothing to list */
+        const char *wt = abs.ptr + wtoff;
+        bool last = *p == '\0';
+        if (S_ISDIR(sb.st_mode)) {
+            if (ignored(l, wt, true)) goto done;
+            size_t len = abs.len;
+            mdc_buf_puts(&abs, "/.git");
+            struct stat gs;
+            bool submodule = lstat(abs.ptr, &gs) == 0;
+            abs.len = len;
+            abs.ptr[len] = '\0';
+            if (submodule) {
+                /* git sees only the gitlink, never the files inside */
+                if (last)
+                    add_file(l, abs.ptr + rootoff, abs.len - rootoff, NULL, MDC_FILE_SUBMODULE);
+                goto done;
+            }
+            if (!last) continue;
+            rc = walk_dir(l, &abs, wtoff, rootoff);
+            goto done;
+        }
+        if (!last) goto done; /* a file or symlink in the middle of the path */
+        if (ignored(l, wt, false)) goto done;
+        if (S_ISLNK(sb.st_mode))
+            add_file(l, abs.ptr + rootoff, abs.len - rootoff, NULL, MDC_FILE_SYMLINK);
+        else if (S_ISREG(sb.st_mode))
+            add_file(l, abs.ptr + rootoff, abs.len - rootoff, NULL, kind_of_regular(dir));
+        goto done;
+    }
+    /* dir is the project root itself */
+    rc = walk_dir(l, &abs, wtoff, rootoff);
+done:
+    mdc_buf_free(&abs);
+    return rc;
+}
+
+/* Normalises a folder given relative to the project root: no "./", no trailing or
+ * doubled '/'; "" for the root itself. */
+static void normalise_dir(const char *dir, mdc_buf *out)
+{
+    mdc_buf_clear(out);
+    const char *p = dir;
+    while (*p) {
+        while (*p == '/') p++;
+        const char *e = p;
+        while (*e && *e != '/') e++;
+        size_t n = (size_t)(e - p);
+        if (n > 0 && !(n == 1 && p[0] == '.')) {
+            if (out->len) mdc_buf_putc(out, '/');
+            mdc_buf_put(out, p, n);
+        }
+        p = e;
+    }
+    mdc_buf_grow(out, 0);
+    out->ptr[out->len] = '\0';
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+    return strcmp(((const mdc_file *)a)->path, ((const mdc_file *)b)->path);
+}
+
+int mdc_state_list(mdc_state *st, const char *const *dirs, size_t ndirs, mdc_error *err)
+{
+    struct mdc_state_impl *im = st->impl;
+    lister l = {.st = st, .repo = im->repo, .err = err};
+    mdc_buf dir = MDC_BUF_INIT, full = MDC_BUF_INIT;
+    int rc = -1;
+
+    if (st->kind == MDC_STATE_WORKTREE) {
+        /* Only to tell tracked from untracked ignored files; a missing index is fine. */
+        if (git_repository_index(&l.repo_index, im->repo->git) == 0)
+            git_index_read(l.repo_index, 0);
+        else
+            l.repo_index = NULL;
+    }
+
+    for (size_t i = 0; i < ndirs; i++) {
+        normalise_dir(dirs[i], &dir);
+        mdc_buf_clear(&full);
+        mdc_buf_puts(&full, im->repo->prefix);
+        if (dir.len) mdc_buf_puts(&full, dir.ptr);
+        else if (full.len) full.ptr[--full.len] = '\0'; /* drop the prefix's trailing '/' */
+        int e = 0;
+        switch (st->kind) {
+        case MDC_STATE_WORKTREE: e = list_worktree(&l, dir.ptr); break;
+        case MDC_STATE_INDEX: list_index(&l, full.ptr); break;
+        case MDC_STATE_REV: e = list_rev(&l, full.ptr, dir.ptr); break;
+        }
+        if (e < 0) goto done;
+    }
+
+    /* Fix up the paths now that the buffer no longer moves, sort, drop duplicates. */
+    mdc_file *files = l.n ? malloc(l.n * sizeof *files) : NULL;
+    if (l.n && !files) {
+        mdc_error_set(err, "out of memory");
+        goto done;
+    }
+    char *paths = mdc_buf_detach(&l.paths);
+    for (size_t i = 0; i < l.n; i++) {
+        files[i].path = paths + l.v[i].path_off;
+        memcpy(files[i].oid, l.v[i].oid, sizeof files[i].oid);
+        files[i].kind = l.v[i].kind;
+    }
+    if (l.n > 1) qsort(files, l.n, sizeof *files, cmp_files);
+    size_t n = 0;
+    for (size_t i = 0; i < l.n; i++)
+        if (n == 0 || strcmp(files[n - 1].path, files[i].path) != 0) files[n++] = files[i];
+
+    free(st->files);
+    free(im->paths);
+    st->files = files;
+    st->nfiles = n;
+    im->paths = paths;
+    rc = 0;
+done:
+    free(l.v);
+    mdc_buf_free(&l.paths);
+    git_index_free(l.repo_index);
+    mdc_buf_free(&dir);
+    mdc_buf_free(&full);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- readers */
+
+int mdc_reader_open(mdc_reader **out, mdc_state *st, mdc_error *err)
+{
+    *out = NULL;
+    mdc_reader *r = calloc(1, sizeof *r);
+    if (!r) return mdc_error_set(err, "out of memory");
+    r->st = st;
+    if (st->kind != MDC_STATE_WORKTREE) {
+        const char *wd = st->impl->repo->workdir;
+        if (git_repository_open_ext(&r->git, wd, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+            git_repository_odb(&r->odb, r->git) < 0) {
+            mdc_error_set(err, "cannot open the repository at %s: %s", wd, git_msg());
+            mdc_reader_free(r);
+            return -1;
+        }
+    }
+    *out = r;
+    return 0;
+}
+
+void mdc_reader_free(mdc_reader *r)
+{
+    if (!r) return;
+    git_odb_free(r->odb);
+    git_repository_free(r->git);
+    mdc_buf_free(&r->path);
+    free(r);
+}
+
+int mdc_reader_read(mdc_reader *r, mdc_file *f, mdc_buf *out, mdc_error *err)
+{
+    if (r->st->kind == MDC_STATE_WORKTREE) {
+        mdc_buf_clear(&r->path);
+        mdc_buf_printf(&r->path, "%s/%s", r->st->impl->repo->root, f->path);
+        int fd = open(r->path.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ELOOP) return mdc_error_set(err, "cannot read %s: it is a symlink",
+                                                     f->path);
+            return mdc_error_set(err, "cannot read %s: %s", f->path, strerror(errno));
+        }
+        struct stat sb;
+        if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+            close(fd);
+            return mdc_error_set(err, "cannot read %s: not a regular file", f->path);
+        }
+        if (read_fd(fd, out) < 0) {
+            int e = errno;
+            close(fd);
+            return mdc_error_set(err, "cannot read %s: %s", f->path, strerror(e));
+        }
+        close(fd);
+        git_oid id;
+        if (git_odb_hash(&id, out->ptr, out->len, GIT_OBJECT_BLOB) < 0)
+            return mdc_error_set(err, "cannot hash %s: %s", f->path, git_msg());
+        git_oid_tostr(f->oid, sizeof f->oid, &id);
+        return 0;
+    }
+
+    git_oid id;
+    git_odb_object *obj = NULL;
+    if (git_oid_fromstrn(&id, f->oid, strlen(f->oid)) < 0 || strlen(f->oid) != 40)
+        return mdc_error_set(err, "cannot read %s: no object id", f->path);
+    if (git_odb_read(&obj, r->odb, &id) < 0)
+        return mdc_error_set(err, "cannot read %s (blob %s) at %s: %s", f->path, f->oid,
+                             r->st->label, git_msg());
+    if (git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
+        git_odb_object_free(obj);
+        return mdc_error_set(err, "cannot read %s at %s: object %s is not a file", f->path,
+                             r->st->label, f->oid);
+    }
+    mdc_buf_clear(out);
+    mdc_buf_put(out, git_odb_object_data(obj), git_odb_object_size(obj));
+    git_odb_object_free(obj);
+    return 0;
+}

@@ -2,7 +2,7 @@
  * diag.h - diagnostics are data.
  *
  * A diagnostic has a severity, a code (SPEC 3.4 / 5.2, e.g. "UNKNOWN_TYPE"), a position
- * (repository-relative path, 1-based line and byte column; line 0 = the whole file or
+ * (path relative to the project root, 1-based line and byte column; line 0 = the whole file or
  * no file), a message and notes ("did you mean `timestamptz`?").  Stages append to an
  * mdc_diags list and go on; the driver sorts the list (path, line, col, code, message)
  * and hands it to one of the renderers in emit/report.h.

@@ -112,20 +112,38 @@ static bool is_file(const char *path)
 
 /* ---------------------------------------------------------------- the repository */
 
-/* The directory to name in the safe.directory hint: the work tree of the repository
- * found upward from dir, or dir itself when even discovery fails. */
-static void owner_hint_path(const char *dir, mdc_buf *out)
+/* The work tree of the repository found upward from dir (without trailing '/'), by
+ * discovery alone, which does not check ownership.  Returns false when there is none. */
+static bool discover_worktree(const char *dir, mdc_buf *out)
 {
     git_buf gitdir = {0};
-    if (git_repository_discover(&gitdir, dir, 0, NULL) == 0 && gitdir.ptr) {
+    bool ok = git_repository_discover(&gitdir, dir, 0, NULL) == 0 && gitdir.ptr;
+    if (ok) {
         size_t n = strlen(gitdir.ptr);
         if (n > 0 && gitdir.ptr[n - 1] == '/') n--;
         if (n >= 5 && memcmp(gitdir.ptr + n - 5, "/.git", 5) == 0) n -= 5;
         mdc_buf_put(out, gitdir.ptr, n);
-    } else {
-        mdc_buf_puts(out, dir);
     }
     git_buf_dispose(&gitdir);
+    return ok;
+}
+
+/* libgit2 1.5.1 reports a repository owned by another user as GIT_EOWNER only when some
+ * safe.directory is configured; with none at all it fails with GIT_ENOTFOUND ("config
+ * value 'safe.directory' was not found").  So on GIT_ENOTFOUND we discover the repository
+ * without the ownership check and compare owners ourselves.  Returns true (and the path to
+ * name in the hint) when ownership is the problem. */
+static bool owned_by_another_user(const char *dir, int e, mdc_buf *path)
+{
+    if (e != GIT_EOWNER && e != GIT_ENOTFOUND) return false;
+    if (!discover_worktree(dir, path)) {
+        if (e != GIT_EOWNER) return false;
+        mdc_buf_puts(path, dir);
+        return true;
+    }
+    if (e == GIT_EOWNER) return true;
+    struct stat sb;
+    return stat(path->ptr, &sb) == 0 && sb.st_uid != geteuid();
 }
 
 int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err)
@@ -144,9 +162,10 @@ int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err)
     }
 
     int e = git_repository_open_ext(&git, real, 0, NULL);
-    if (e == GIT_EOWNER) {
-        mdc_buf path = MDC_BUF_INIT;
-        owner_hint_path(real, &path);
+    char gitmsg[512];
+    snprintf(gitmsg, sizeof gitmsg, "%s", git_msg());
+    mdc_buf path = MDC_BUF_INIT;
+    if (e < 0 && owned_by_another_user(real, e, &path)) {
         mdc_error_set(err,
                       "repository at %s is owned by another user; to trust it run: "
                       "git config --global --add safe.directory %s",
@@ -154,14 +173,18 @@ int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err)
         mdc_buf_free(&path);
         goto done;
     }
-    if (e == GIT_ENOTFOUND) {
+    if (e == GIT_ENOTFOUND && path.len == 0) {
         mdc_error_set(err, "not a git repository (or any parent up to /): %s", real);
+        mdc_buf_free(&path);
         goto done;
     }
     if (e < 0) {
-        mdc_error_set(err, "cannot open the git repository at %s: %s", real, git_msg());
+        mdc_error_set(err, "cannot open the git repository at %s: %s",
+                      path.len ? path.ptr : real, gitmsg);
+        mdc_buf_free(&path);
         goto done;
     }
+    mdc_buf_free(&path);
     if (git_repository_is_bare(git) || !git_repository_workdir(git)) {
         mdc_error_set(err, "the repository at %s is bare; mdc needs a work tree",
                       git_repository_path(git));

@@ -529,6 +529,7 @@ typedef struct lister {
     size_t n, cap;
     mdc_buf paths;      /* NUL-separated, relative to the project root */
     git_index *repo_index; /* WORKTREE: to keep tracked files that match .gitignore */
+    mdc_buf scratch;
     mdc_error *err;
 } lister;
 
@@ -668,19 +669,23 @@ done:
 /* -- the working tree: readdir, never following symlinks, pruning ignored folders. */
 
 /* True when wtpath (relative to the work tree) is ignored and untracked.  A tracked file
- * stays listed even if it matches .gitignore, as in `git status`. */
+ * stays listed even if it matches .gitignore, as in `git status`.  The tracked test comes
+ * first: it is a binary search in the index, much cheaper than evaluating ignore rules,
+ * and in a typical repository every model file is tracked. */
 static bool ignored(lister *l, const char *wtpath, bool is_dir)
 {
+    if (l->repo_index) {
+        if (!is_dir) {
+            if (git_index_get_bypath(l->repo_index, wtpath, 0) != NULL) return false;
+        } else {
+            mdc_buf_clear(&l->scratch);
+            mdc_buf_printf(&l->scratch, "%s/", wtpath);
+            size_t pos;
+            if (git_index_find_prefix(&pos, l->repo_index, l->scratch.ptr) == 0) return false;
+        }
+    }
     int ign = 0;
-    if (git_ignore_path_is_ignored(&ign, l->repo->git, wtpath) < 0 || !ign) return false;
-    if (!l->repo_index) return true;
-    if (!is_dir) return git_index_get_bypath(l->repo_index, wtpath, 0) == NULL;
-    mdc_buf p = MDC_BUF_INIT;
-    size_t pos;
-    mdc_buf_printf(&p, "%s/", wtpath);
-    bool tracked = git_index_find_prefix(&pos, l->repo_index, p.ptr) == 0;
-    mdc_buf_free(&p);
-    return !tracked;
+    return git_ignore_path_is_ignored(&ign, l->repo->git, wtpath) == 0 && ign;
 }
 
 /* abs: absolute path of the directory; wtoff: where the work-tree-relative part starts in
@@ -702,8 +707,15 @@ static int walk_dir(lister *l, mdc_buf *abs, size_t wtoff, size_t rootoff)
         abs->len = base;
         mdc_buf_putc(abs, '/');
         mdc_buf_puts(abs, name);
+        /* d_type saves an lstat per entry where the file system provides it */
         struct stat sb;
-        if (lstat(abs->ptr, &sb) < 0) continue; /* vanished meanwhile */
+        switch (de->d_type) {
+        case DT_REG: sb.st_mode = S_IFREG; break;
+        case DT_DIR: sb.st_mode = S_IFDIR; break;
+        case DT_LNK: sb.st_mode = S_IFLNK; break;
+        default:
+            if (lstat(abs->ptr, &sb) < 0) continue; /* vanished meanwhile */
+        }
         const char *wt = abs->ptr + wtoff;
         const char *rel = abs->ptr + rootoff;
         size_t rellen = abs->len - rootoff;
@@ -872,6 +884,7 @@ int mdc_state_list(mdc_state *st, const char *const *dirs, size_t ndirs, mdc_err
 done:
     free(l.v);
     mdc_buf_free(&l.paths);
+    mdc_buf_free(&l.scratch);
     git_index_free(l.repo_index);
     mdc_buf_free(&dir);
     mdc_buf_free(&full);

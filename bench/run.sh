@@ -169,20 +169,20 @@ RATIOS=()
 
 bench_check() {
     if [ "$MDC_OK" = 1 ]; then
-        measure "mdc check -C DIR" "$MDC" check -C "$CORPUS"
-        measure "mdc check -C DIR --rev HEAD" "$MDC" check -C "$CORPUS" --rev HEAD
+        measure "mdc -C DIR check" "$MDC" -C "$CORPUS" check
+        measure "mdc -C DIR check --rev HEAD" "$MDC" -C "$CORPUS" check --rev HEAD
     fi
     measure "floor DIR" "$FLOOR" "$CORPUS"
     measure "floor --worktree DIR" "$FLOOR" --worktree "$CORPUS"
-    RATIOS+=("| \`mdc check --rev HEAD\` / \`floor\` | $(ratio "mdc check -C DIR --rev HEAD" "floor DIR") |")
-    RATIOS+=("| \`mdc check\` (worktree) / \`floor --worktree\` | $(ratio "mdc check -C DIR" "floor --worktree DIR") |")
+    RATIOS+=("| \`mdc check --rev HEAD\` / \`floor\` | $(ratio "mdc -C DIR check --rev HEAD" "floor DIR") |")
+    RATIOS+=("| \`mdc check\` (worktree) / \`floor --worktree\` | $(ratio "mdc -C DIR check" "floor --worktree DIR") |")
 }
 
 # Hooks for the benchmarks to come.  Each will prepare its state under $BENCH_DIR and call
 # measure; suggested commands:
-#   diff:    mdc diff -C DIR HEAD~50 HEAD ; mdc diff -C DIR HEAD~1 HEAD (incremental: few blobs)
-#   migrate: mdc migrate -C DIR --dialect postgres (from empty) ; --check after a --write
-#   build:   mdc build HEAD -o $BENCH_DIR/registry.db (with and without --no-history)
+#   diff:    mdc -C DIR diff HEAD~50 HEAD ; mdc -C DIR diff HEAD~1 HEAD (incremental: few blobs)
+#   migrate: mdc -C DIR migrate --dialect postgres (from empty) ; --check after a --write
+#   build:   mdc -C DIR build HEAD -o $BENCH_DIR/registry.db (with and without --no-history)
 bench_diff() { log "bench_diff: not written yet"; }
 bench_migrate() { log "bench_migrate: not written yet"; }
 bench_build() { log "bench_build: not written yet"; }

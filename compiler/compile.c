@@ -26,7 +26,17 @@
 typedef struct file_result {
     mdc_doc **docs;
     size_t ndocs;
+    bool shareable; /* no diagnostics and nothing resolved against other files at load */
+    bool parsed;
 } file_result;
+
+/* A file another compilation may take its documents from: same path, same blob. */
+typedef struct blob_entry {
+    const char *path;
+    char oid[41];
+    mdc_doc **docs;
+    size_t ndocs;
+} blob_entry;
 
 typedef struct worker {
     pthread_t thread;
@@ -40,10 +50,51 @@ typedef struct worker {
 typedef struct job {
     mdc_state *state;
     const mdc_project *project;
+    const mdc_compilation *share; /* NULL when sharing is off */
     file_result *results;
     atomic_size_t next;
     atomic_int stop;
 } job;
+
+/* The documents `share` loaded from the same path and blob, or NULL. */
+static const blob_entry *shared_blob(const mdc_compilation *share, const mdc_file *f)
+{
+    if (!share || !f->oid[0]) return NULL;
+    const blob_entry *v = share->blobs;
+    size_t lo = 0, hi = share->nblobs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(f->path, v[mid].path);
+        if (c == 0) return strcmp(f->oid, v[mid].oid) == 0 ? &v[mid] : NULL;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+static bool take_shared(job *j, size_t i)
+{
+    const blob_entry *e = shared_blob(j->share, &j->state->files[i]);
+    if (!e) return false;
+    j->results[i].docs = e->docs;
+    j->results[i].ndocs = e->ndocs;
+    j->results[i].shareable = true;
+    return true;
+}
+
+/* A document whose loading depended on nothing but its own file can be shared.  A
+ * reference without a field is resolved to the target's key by validation, so a file
+ * holding one is recompiled in every state. */
+static bool self_contained(const mdc_doc *d)
+{
+    if (d->kind != MDC_KIND_MODEL) return true;
+    const mdc_model *m = d->body;
+    for (size_t i = 0; m && i < m->nfields; i++)
+        if (m->fields[i].ref_model && !m->fields[i].ref_field) return false;
+    return true;
+}
 
 /* Reads, parses and loads st->files[i] into its result slot. */
 static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
@@ -69,7 +120,10 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
         return 0;
     }
 
+    if (take_shared(j, i)) return 0;
     if (mdc_reader_read(rd, f, buf, &w->err) < 0) return -1;
+    if (take_shared(j, i)) return 0; /* working tree: the blob id is known only now */
+    size_t ndiags = w->diags.n;
     if (buf->len >= sizeof LFS_MAGIC - 1 && memcmp(buf->ptr, LFS_MAGIC, sizeof LFS_MAGIC - 1) == 0) {
         mdc_diag *d = mdc_diag_add(&w->diags, MDC_ERROR, "LFS_POINTER", path, 1, 1,
                                    "this file is a Git LFS pointer, not the definition itself");
@@ -92,6 +146,9 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
         d->blob_oid = oid;
         r->docs[r->ndocs++] = d;
     }
+    r->parsed = true;
+    r->shareable = w->diags.n == ndiags;
+    for (size_t k = 0; k < r->ndocs && r->shareable; k++) r->shareable = self_contained(r->docs[k]);
     return 0;
 }
 
@@ -139,13 +196,14 @@ static unsigned pick_threads(unsigned asked, size_t nfiles)
 }
 
 /* Runs the per-file stage over every listed file.  The extra arenas are attached to c. */
-static int compile_files(mdc_compilation *c, const mdc_project *p, unsigned nthreads,
-                         file_result *results, mdc_error *err)
+static int compile_files(mdc_compilation *c, const mdc_project *p, const mdc_compilation *share,
+                         unsigned nthreads, file_result *results, mdc_error *err)
 {
     job j;
     memset(&j, 0, sizeof j);
     j.state = c->state;
     j.project = p;
+    j.share = share;
     j.results = results;
     atomic_init(&j.next, 0);
     atomic_init(&j.stop, 0);
@@ -222,6 +280,34 @@ static mdc_project *load_project_file(mdc_compilation *c, mdc_error *err, int *r
     return mdc_load_project(c->arena, "mdc.yaml", root, &c->diags);
 }
 
+/* Loading bakes these project settings into documents: sharing needs them equal. */
+static bool same_defaults(const mdc_project *a, const mdc_project *b)
+{
+    if (!a || !b) return false;
+    return strcmp(a->pg_schema ? a->pg_schema : "", b->pg_schema ? b->pg_schema : "") == 0;
+}
+
+/* Records the shareable files (in path order, as listed) for later compilations. */
+static void index_blobs(mdc_compilation *c, const file_result *results)
+{
+    blob_entry *v = mdc_new_array(c->arena, blob_entry, c->state->nfiles + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < c->state->nfiles; i++) {
+        const mdc_file *f = &c->state->files[i];
+        if (!results[i].shareable || !f->oid[0]) continue;
+        v[n].path = mdc_strdup(c->arena, f->path);
+        memcpy(v[n].oid, f->oid, sizeof v[n].oid);
+        v[n].docs = results[i].docs;
+        v[n].ndocs = results[i].ndocs;
+        n++;
+        if (results[i].parsed) c->nparsed++;
+    }
+    for (size_t i = 0; i < c->state->nfiles; i++)
+        if (!results[i].shareable && results[i].parsed) c->nparsed++;
+    c->blobs = v;
+    c->nblobs = n;
+}
+
 int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o, mdc_error *err)
 {
     *out = NULL;
@@ -248,7 +334,10 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
         mdc_error_set(err, "out of memory");
         goto done;
     }
-    if (compile_files(c, p, pick_threads(o->threads, nfiles), results, err) < 0) goto done;
+    const mdc_compilation *share = o->share;
+    if (share && !same_defaults(share->reg->project, p)) share = NULL;
+    if (compile_files(c, p, share, pick_threads(o->threads, nfiles), results, err) < 0) goto done;
+    index_blobs(c, results);
 
     size_t ndocs = 0;
     for (size_t i = 0; i < nfiles; i++) ndocs += results[i].ndocs;

@@ -20,22 +20,32 @@
 #include "../model/error.h"
 #include "source.h"
 
+typedef struct mdc_compilation mdc_compilation;
+
 typedef struct mdc_compile_opts {
     mdc_state_kind kind;
     const char *rev; /* MDC_STATE_REV */
     unsigned threads; /* 0 = one per core (at most 8) */
+    /* Optional: another compilation of the same repository.  Files whose blob it already
+     * loaded without any diagnostic, and with the same project defaults, are not parsed
+     * again: their documents are shared (share must outlive this compilation). */
+    const mdc_compilation *share;
 } mdc_compile_opts;
 
-typedef struct mdc_compilation {
+struct mdc_compilation {
     mdc_arena *arena;
     mdc_state *state;
     mdc_diags diags;     /* sorted */
     mdc_registry *reg;   /* never NULL after a successful mdc_compile */
     bool canonical;      /* checksums were computed (no errors) */
     bool has_project;    /* mdc.yaml exists at this state */
-    /* private: arenas of the worker threads (an mdc_ptrvec of mdc_arena*) */
+    size_t nparsed;      /* files parsed (not shared) */
+    /* private: arenas of the worker threads (an mdc_ptrvec of mdc_arena*), and the
+     * shareable files sorted by blob id (struct blob_entry[]) */
     void *extra_arenas;
-} mdc_compilation;
+    void *blobs;
+    size_t nblobs;
+};
 
 /* Returns 0, or -1 when the state cannot be read at all (exit status 2; message in err).
  * Problems in the definitions are diagnostics, not failures. */

@@ -24,6 +24,10 @@ static const char usage[] =
     "                      validate the definitions (working tree by default)\n"
     "  hash [--staged | --rev REV] [--format text|json]\n"
     "                      checksums per document and for the registry\n"
+    "  diff [BASE [HEAD]] [--staged] [--format text|json|github|sarif]\n"
+    "                      changes, rule hits and semver bumps between two states\n"
+    "  log [NAME] [--rev REV] [--format text|json]\n"
+    "                      derived versions from first-parent history\n"
     "  init                write a starter mdc.yaml and models/ folder\n"
     "  hook install [--force] | hook uninstall\n"
     "                      a git pre-commit hook running `mdc check --staged`\n"
@@ -57,10 +61,12 @@ static const command commands[] = {
     {"hash", mdc_cmd_hash},
     {"init", mdc_cmd_init},
     {"hook", mdc_cmd_hook},
+    {"diff", mdc_cmd_diff},
+    {"log", mdc_cmd_log},
 };
 
 /* Commands of the SPEC that later versions provide. */
-static const char *const planned[] = {"diff", "bump", "log", "migrate", "build", "show"};
+static const char *const planned[] = {"bump", "migrate", "build", "show"};
 
 int main(int argc, char **argv)
 {

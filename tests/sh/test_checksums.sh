@@ -29,7 +29,7 @@ fields:
   nickname: string?
   age: {type: int, nullable: true}
   active: {type: bool, default: true}
-  score: {type: decimal(10,2), default: 0}
+  score: {type: "decimal(10,2)", default: 0}
 indexes:
   - {fields: [email], unique: true, where: "active"}
   - {fields: [age desc, nickname]}

@@ -1,0 +1,293 @@
+/*
+ * history.c - derived versions from first-parent history; see history.h.
+ *
+ * Cost: every commit is compiled sharing the previous commit's documents, so a commit
+ * costs its tree listing plus the files it changed; all compilations stay alive until the
+ * end because shared documents live in the arena of the commit that first parsed them.
+ */
+#include "history.h"
+
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../model/buf.h"
+#include "compile.h"
+#include "diff.h"
+
+/* Last known state of one document while walking. */
+typedef struct track {
+    mdc_kind kind;
+    const char *name;
+    mdc_semver version;
+    bool live;
+} track;
+
+typedef struct walker {
+    mdc_history *h;
+    mdc_ptrvec entries; /* mdc_history_entry* */
+    track *tracks;
+    size_t ntracks, cap;
+} walker;
+
+static int cmp_track_key(mdc_kind k, const char *name, const track *t)
+{
+    if (k != t->kind) return k < t->kind ? -1 : 1;
+    return strcmp(name, t->name);
+}
+
+/* Finds or inserts (kind, name), keeping tracks sorted. */
+static track *get_track(walker *w, mdc_kind kind, const char *name, bool *fresh)
+{
+    size_t lo = 0, hi = w->ntracks;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_track_key(kind, name, &w->tracks[mid]);
+        if (c == 0) {
+            *fresh = false;
+            return &w->tracks[mid];
+        }
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (w->ntracks == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 256;
+        track *t = realloc(w->tracks, w->cap * sizeof *t);
+        if (!t) abort();
+        w->tracks = t;
+    }
+    memmove(&w->tracks[lo + 1], &w->tracks[lo], (w->ntracks - lo) * sizeof *w->tracks);
+    w->ntracks++;
+    track *t = &w->tracks[lo];
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    t->name = mdc_strdup(w->h->arena, name);
+    *fresh = true;
+    return t;
+}
+
+static const char *rules_json(mdc_arena *a, const mdc_doc_diff *dd)
+{
+    mdc_buf b = MDC_BUF_INIT;
+    mdc_buf_putc(&b, '[');
+    const char *prev = NULL;
+    size_t n = 0;
+    /* changes are sorted by rule: print each rule once */
+    for (size_t i = 0; dd && i < dd->nchanges; i++) {
+        const char *r = dd->changes[i]->rule;
+        if (prev && strcmp(prev, r) == 0) continue;
+        mdc_buf_printf(&b, "%s\"%s\"", n++ ? "," : "", r);
+        prev = r;
+    }
+    mdc_buf_putc(&b, ']');
+    const char *s = mdc_strdup(a, b.ptr);
+    mdc_buf_free(&b);
+    return s;
+}
+
+static void record(walker *w, const mdc_doc *d, mdc_kind kind, const char *name, const track *t,
+                   const git_oid *commit, int64_t when, mdc_bump bump, const mdc_doc_diff *dd,
+                   bool removed)
+{
+    mdc_history_entry *e = mdc_new(w->h->arena, mdc_history_entry);
+    e->kind = kind;
+    e->name = t->name;
+    (void)name;
+    e->version = mdc_semver_str(w->h->arena, &t->version);
+    if (d) memcpy(e->checksum, d->checksum, sizeof e->checksum);
+    git_oid_tostr(e->commit, sizeof e->commit, commit);
+    e->committed_at = when;
+    e->bump = bump;
+    e->rules_json = rules_json(w->h->arena, dd);
+    e->removed = removed;
+    mdc_ptrvec_push(w->h->arena, &w->entries, e);
+}
+
+/* Applies one commit's diff against the previous good state to the tracks. */
+static void apply_commit(walker *w, const mdc_registry *prev, const mdc_registry *cur,
+                         const mdc_diff *df, const git_oid *commit, int64_t when)
+{
+    mdc_semver one = {true, 1, 0, 0, NULL};
+    /* Documents that changed (or appeared / disappeared). */
+    for (size_t i = 0; i < df->ndocs; i++) {
+        const mdc_doc_diff *dd = df->docs[i];
+        bool fresh;
+        if (!dd->head) {
+            track *t = get_track(w, dd->kind, dd->name, &fresh);
+            t->live = false;
+            record(w, NULL, dd->kind, dd->name, t, commit, when, dd->bump, dd, true);
+            continue;
+        }
+        /* A renamed model continues the history of its old name under the new one. */
+        const char *tname = dd->head->name;
+        mdc_semver inherited = {0};
+        if (dd->base && strcmp(dd->base->name, tname) != 0) {
+            track *old = get_track(w, dd->kind, dd->base->name, &fresh);
+            if (!fresh && old->live) inherited = old->version;
+            old->live = false;
+        }
+        track *t = get_track(w, dd->kind, tname, &fresh);
+        if (inherited.present) {
+            t->version = inherited;
+            t->live = true;
+            fresh = false;
+        }
+        if (dd->head->version.present)
+            t->version = dd->head->version;
+        else if (!dd->base || fresh || !t->live)
+            t->version = one;
+        else
+            t->version = mdc_semver_next(t->version, dd->bump);
+        t->live = true;
+        record(w, dd->head, dd->kind, tname, t, commit, when, dd->base ? dd->bump : MDC_BUMP_NONE,
+               dd, false);
+    }
+    /* Declared versions that moved without any rule hit still make a timeline entry. */
+    for (size_t i = 0; i < cur->ndocs; i++) {
+        const mdc_doc *d = cur->docs[i];
+        if (!d->version.present) continue;
+        const mdc_doc *b = prev ? mdc_registry_find(prev, d->kind, d->name) : NULL;
+        if (!b || !b->version.present || mdc_semver_cmp(&b->version, &d->version) == 0) continue;
+        bool changed = false;
+        for (size_t k = 0; k < df->ndocs && !changed; k++)
+            changed = df->docs[k]->head == d;
+        if (changed) continue;
+        bool fresh;
+        track *t = get_track(w, d->kind, d->name, &fresh);
+        t->version = d->version;
+        t->live = true;
+        record(w, d, d->kind, d->name, t, commit, when, MDC_BUMP_NONE, NULL, false);
+    }
+}
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+    const mdc_history_entry *a = *(const mdc_history_entry *const *)pa;
+    const mdc_history_entry *b = *(const mdc_history_entry *const *)pb;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    int c = strcmp(a->name, b->name);
+    if (c) return c;
+    /* stable: pointers were pushed in commit order */
+    return a < b ? -1 : a > b;
+}
+
+/* The first-parent chain from rev to the root, oldest first. */
+static int first_parents(git_repository *repo, const char *rev, git_oid **out, size_t *n,
+                         mdc_error *err)
+{
+    git_object *obj = NULL;
+    git_commit *c = NULL;
+    *out = NULL;
+    *n = 0;
+    if (git_revparse_single(&obj, repo, rev) < 0) return mdc_error_set(err, "unknown revision '%s'", rev);
+    int rc = git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT);
+    git_object_free(obj);
+    if (rc < 0) return mdc_error_set(err, "revision '%s' is not a commit", rev);
+    size_t cap = 64;
+    git_oid *v = malloc(cap * sizeof *v);
+    while (c) {
+        if (*n == cap) {
+            cap *= 2;
+            git_oid *nv = realloc(v, cap * sizeof *v);
+            if (!nv) abort();
+            v = nv;
+        }
+        git_oid_cpy(&v[(*n)++], git_commit_id(c));
+        git_commit *parent = NULL;
+        if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
+            /* a shallow clone ends here */
+            parent = NULL;
+        }
+        git_commit_free(c);
+        c = parent;
+    }
+    for (size_t i = 0; i < *n / 2; i++) {
+        git_oid t = v[i];
+        v[i] = v[*n - 1 - i];
+        v[*n - 1 - i] = t;
+    }
+    *out = v;
+    return 0;
+}
+
+int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_error *err)
+{
+    *out = NULL;
+    git_oid *chain = NULL;
+    size_t nchain = 0;
+    if (first_parents(mdc_repo_git(repo), rev ? rev : "HEAD", &chain, &nchain, err) < 0) return -1;
+
+    mdc_history *h = calloc(1, sizeof *h);
+    h->arena = mdc_arena_new();
+    walker w;
+    memset(&w, 0, sizeof w);
+    w.h = h;
+    mdc_ptrvec comps = {0}; /* every compilation: shared documents live in their arenas */
+    const mdc_registry *prev = NULL;
+    const mdc_compilation *prev_comp = NULL;
+    mdc_registry empty;
+    memset(&empty, 0, sizeof empty);
+    int rc = 0;
+
+    for (size_t i = 0; i < nchain; i++) {
+        char hex[41];
+        git_oid_tostr(hex, sizeof hex, &chain[i]);
+        mdc_compilation *c = NULL;
+        mdc_compile_opts o = {MDC_STATE_REV, hex, 0, prev_comp};
+        if (mdc_compile(&c, repo, &o, err) < 0) {
+            rc = -1;
+            break;
+        }
+        mdc_ptrvec_push(h->arena, &comps, c);
+        h->ncommits++;
+        if (!c->has_project || c->diags.errors) continue; /* before mdc, or a broken commit */
+        mdc_diags dd;
+        mdc_diags_init(&dd, h->arena);
+        mdc_diff *df = mdc_diff_registries(h->arena, prev ? prev : &empty, c->reg, &dd);
+        mdc_diags_release(&dd);
+        apply_commit(&w, prev, c->reg, df, &chain[i], c->state->commit_time);
+        prev = c->reg;
+        prev_comp = c;
+    }
+    free(chain);
+    /* Compilations are no longer needed: entries copied what they keep. */
+    for (size_t i = comps.n; i-- > 0;) mdc_compilation_free(comps.v[i]);
+    free(w.tracks);
+    if (rc < 0) {
+        mdc_history_free(h);
+        return -1;
+    }
+    h->n = w.entries.n;
+    h->entries = mdc_new_array(h->arena, mdc_history_entry, h->n + 1);
+    qsort(w.entries.v, w.entries.n, sizeof *w.entries.v, cmp_entry);
+    for (size_t i = 0; i < h->n; i++) h->entries[i] = *(mdc_history_entry *)w.entries.v[i];
+    *out = h;
+    return 0;
+}
+
+void mdc_history_free(mdc_history *h)
+{
+    if (!h) return;
+    mdc_arena_free(h->arena);
+    free(h);
+}
+
+const mdc_history_entry *mdc_history_latest(const mdc_history *h, mdc_kind kind, const char *name)
+{
+    /* entries are sorted by (kind, name, commit order): find the last of the run */
+    size_t lo = 0, hi = h->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const mdc_history_entry *e = &h->entries[mid];
+        int c = e->kind != kind ? (kind < e->kind ? -1 : 1) : strcmp(name, e->name);
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1; /* c >= 0: the run's end is to the right */
+    }
+    if (lo == 0) return NULL;
+    const mdc_history_entry *e = &h->entries[lo - 1];
+    return e->kind == kind && strcmp(e->name, name) == 0 ? e : NULL;
+}

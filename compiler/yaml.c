@@ -412,6 +412,14 @@ static void on_scalar(parser *ps, const yaml_event_t *ev)
     n->end = empty ? off : byte_of_mark(ps, ev->end_mark);
     n->plain = plain;
     n->len = ev->data.scalar.length;
+    /* The file has no NUL byte, but a double-quoted escape ("\0", "\x00", "\u0000") can
+     * still make one; we promise NUL-free text, so report it and cut the value there. */
+    const char *nul = n->len ? memchr(ev->data.scalar.value, 0, n->len) : NULL;
+    if (nul) {
+        n->len = (size_t)(nul - (const char *)ev->data.scalar.value);
+        mdc_diag_add(ps->diags, MDC_ERROR, "NOT_UTF8", ps->path, n->loc.line, n->loc.col,
+                     "an escape in this string makes a NUL character, which is not allowed");
+    }
     n->str = n->len ? mdc_strndup(ps->a, (const char *)ev->data.scalar.value, n->len) : "";
     check_anchor_and_tag(ps, n, anchor, tag);
     if (ps->depth == 0) ps->root_is_empty = empty;

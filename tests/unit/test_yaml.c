@@ -254,6 +254,14 @@ TEST(syntax_error)
     CHECK(d && d->nnotes == 1 && strstr(d->notes[0], "m.yaml:1:1") != NULL);
     CHECK_DIAG("YAML_SYNTAX", 0, 3, 2);
 
+    /* The same with lone-CR and CRLF line ends (the note's position is found going back). */
+    CHECK_INT(parse("x: 0\ra:\r  b: 1\r c: 2\r"), 1);
+    CHECK_DIAG("YAML_SYNTAX", 0, 4, 2);
+    d = find_diag("YAML_SYNTAX", 0);
+    CHECK(d && d->nnotes == 1 && strstr(d->notes[0], "m.yaml:1:1") != NULL);
+    CHECK_INT(parse("x: 0\r\n\r\na:\r\n  b: 1\r\n c: 2\r\n"), 1);
+    CHECK_DIAG("YAML_SYNTAX", 0, 5, 2);
+
     /* Multi-byte text before the error on the same line: byte column. */
     CHECK_INT(parse("\xC3\xA9\xC3\xA9: x: y\n"), 1);
     CHECK_DIAG("YAML_SYNTAX", 0, 1, 8);
@@ -389,6 +397,13 @@ TEST(not_utf8)
         }
         CHECK_INT(F.ndocs, 0);
     }
+    /* A NUL made by an escape is rejected too, at the scalar; the value stops before it. */
+    CHECK_INT(parse("a: \"x\\0y\"\nb: [\"\\x00\", \"\\u0000\"]\n"), 3);
+    CHECK_INT(count_diags("NOT_UTF8"), 3);
+    CHECK_DIAG("NOT_UTF8", 0, 1, 4);
+    CHECK_STR(get(root(), "a")->str, "x");
+    CHECK_INT(get(root(), "a")->len, 1);
+    CHECK_INT(get(root(), "b")->items[1]->len, 0);
     /* Valid edges: U+07FF, U+FFFD, U+10FFFF, U+E000. */
     CHECK_INT(parse("a: \"\xDF\xBF \xEF\xBF\xBD \xF4\x8F\xBF\xBF \xEE\x80\x80\"\n"), 0);
     CHECK_INT(get(root(), "a")->len, 2 + 1 + 3 + 1 + 4 + 1 + 3);

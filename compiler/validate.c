@@ -119,7 +119,8 @@ static void note_defined_here(vctx *v, mdc_diag *dg, const char *what, const mdc
 static size_t hash_name(const char *s)
 {
     uint64_t h = 14695981039346656037u;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
     return (size_t)(h ^ (h >> 32));
 }
 
@@ -153,15 +154,18 @@ static void build_index(vctx *v, mdc_kind k, name_index *ix)
             }
             ix->docs[j] = d;
         }
-        for (size_t i = 0; i < ix->n; i++) ix->names[i] = ix->docs[i]->name;
+        for (size_t i = 0; i < ix->n; i++)
+            ix->names[i] = ix->docs[i]->name;
     }
     size_t cap = 16;
-    while (cap < 2 * ix->n) cap *= 2;
+    while (cap < 2 * ix->n)
+        cap *= 2;
     ix->slots = mdc_new_array(v->a, uint32_t, cap);
     ix->mask = cap - 1;
     for (size_t i = 0; i < ix->n; i++) {
         size_t h = hash_name(ix->names[i]) & ix->mask;
-        while (ix->slots[h]) h = (h + 1) & ix->mask;
+        while (ix->slots[h])
+            h = (h + 1) & ix->mask;
         ix->slots[h] = (uint32_t)(i + 1);
     }
 }
@@ -199,9 +203,9 @@ static void check_duplicates(vctx *v)
         if (first && doc->name && first->name && first->kind == doc->kind &&
             strcmp(first->name, doc->name) == 0) {
             bool model = doc->kind == MDC_KIND_MODEL;
-            mdc_diag *dg = report(v, model ? "DUPLICATE_MODEL" : "DUPLICATE_NAME",
-                                  at(doc, doc->name_loc), "duplicate %s `%s`",
-                                  mdc_kind_name(doc->kind), doc->name);
+            mdc_diag *dg =
+                report(v, model ? "DUPLICATE_MODEL" : "DUPLICATE_NAME", at(doc, doc->name_loc),
+                       "duplicate %s `%s`", mdc_kind_name(doc->kind), doc->name);
             mdc_diag_note(v->d, dg, "first defined here: %s",
                           loc_text(v->a, at(first, first->name_loc)));
             continue;
@@ -395,10 +399,12 @@ typedef struct table_key {
 static const char *ascii_lower(mdc_arena *a, const char *s)
 {
     const char *p = s;
-    while (*p && !(*p >= 'A' && *p <= 'Z')) p++;
+    while (*p && !(*p >= 'A' && *p <= 'Z'))
+        p++;
     if (!*p) return s;
     char *r = mdc_strdup(a, s);
-    for (char *q = r; *q; q++) *q = (char)tolower((unsigned char)*q);
+    for (char *q = r; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
     return r;
 }
 
@@ -442,9 +448,12 @@ static void check_tables(vctx *v)
         const mdc_doc *doc = v->models.docs[i];
         const mdc_model *m = doc->body;
         if (!m || !m->table) continue;
-        keys[k++] = (table_key){m->source ? m->source : "", ascii_lower(v->a, m->table),
-                                ascii_lower(v->a, m->schema ? m->schema : default_schema), i,
-                                doc, m};
+        keys[k++] = (table_key){m->source ? m->source : "",
+                                ascii_lower(v->a, m->table),
+                                ascii_lower(v->a, m->schema ? m->schema : default_schema),
+                                i,
+                                doc,
+                                m};
     }
     qsort(keys, n, sizeof *keys, cmp_table_key);
 
@@ -463,8 +472,8 @@ static void check_tables(vctx *v)
             mdc_diag *dg = report(v, "DUPLICATE_TABLE", at(cur->doc, cur->doc->name_loc),
                                   "model `%s` maps to table `%s`, which model `%s` already uses",
                                   cur->doc->name, qualified(v, cur->m), first->doc->name);
-            note_defined_here(v, dg, mdc_printf(v->a, "model `%s`", first->doc->name),
-                              first->doc, first->doc->name_loc);
+            note_defined_here(v, dg, mdc_printf(v->a, "model `%s`", first->doc->name), first->doc,
+                              first->doc->name_loc);
             continue;
         }
         schema_start = i;
@@ -475,8 +484,8 @@ static void check_tables(vctx *v)
                                   "table as `%s` of model `%s` (SQLite has no schemas)",
                                   cur->doc->name, qualified(v, cur->m), qualified(v, first->m),
                                   first->doc->name);
-            note_defined_here(v, dg, mdc_printf(v->a, "model `%s`", first->doc->name),
-                              first->doc, first->doc->name_loc);
+            note_defined_here(v, dg, mdc_printf(v->a, "model `%s`", first->doc->name), first->doc,
+                              first->doc->name_loc);
         }
     }
     free(keys);
@@ -503,9 +512,9 @@ static void check_entity(vctx *v, const mdc_doc *doc, const mdc_entity *e)
         }
         const char *src = mdc_strndup(v->a, item, (size_t)(dot - item));
         if (index_find(&v->sources, src)) continue;
-        mdc_diag *dg = report(v, "UNKNOWN_REFERENCE", l,
-                              "entity `%s` maps to `%s`, but there is no source `%s`", doc->name,
-                              item, src);
+        mdc_diag *dg =
+            report(v, "UNKNOWN_REFERENCE", l,
+                   "entity `%s` maps to `%s`, but there is no source `%s`", doc->name, item, src);
         note_did_you_mean(v, dg, src, v->sources.names, v->sources.n);
     }
 }
@@ -537,9 +546,9 @@ static void check_contract(vctx *v, const mdc_doc *doc, const mdc_contract *c)
         }
         if (cf->type && !mdc_type_equal(cf->type, &f->type)) {
             mdc_diag *dg = report(v, "CONTRACT_TYPE_MISMATCH", l,
-                                  "contract `%s` expects `%s` to be %s, model %s has %s",
-                                  doc->name, cf->name, mdc_type_canonical(v->a, cf->type),
-                                  mdoc->name, mdc_type_canonical(v->a, &f->type));
+                                  "contract `%s` expects `%s` to be %s, model %s has %s", doc->name,
+                                  cf->name, mdc_type_canonical(v->a, cf->type), mdoc->name,
+                                  mdc_type_canonical(v->a, &f->type));
             note_defined_here(v, dg, mdc_printf(v->a, "`%s.%s`", mdoc->name, f->name), mdoc,
                               f->loc);
         }

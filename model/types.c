@@ -48,62 +48,53 @@ typedef struct type_spelling {
 
 /* In the order of the table of SPEC 3.2; the first spelling of a base is its canonical name. */
 static const type_spelling spellings[] = {
-    {"bool", MDC_T_BOOL, ARGS_NONE},
-    {"boolean", MDC_T_BOOL, ARGS_NONE},
-    {"int16", MDC_T_INT16, ARGS_NONE},
-    {"smallint", MDC_T_INT16, ARGS_NONE},
-    {"int32", MDC_T_INT32, ARGS_NONE},
-    {"int", MDC_T_INT32, ARGS_NONE},
-    {"integer", MDC_T_INT32, ARGS_NONE},
-    {"int64", MDC_T_INT64, ARGS_NONE},
-    {"bigint", MDC_T_INT64, ARGS_NONE},
-    {"float32", MDC_T_FLOAT32, ARGS_NONE},
-    {"real", MDC_T_FLOAT32, ARGS_NONE},
-    {"float64", MDC_T_FLOAT64, ARGS_NONE},
-    {"float", MDC_T_FLOAT64, ARGS_NONE},
-    {"double", MDC_T_FLOAT64, ARGS_NONE},
-    {"decimal", MDC_T_DECIMAL, ARGS_DECIMAL},
-    {"numeric", MDC_T_DECIMAL, ARGS_DECIMAL},
-    {"string", MDC_T_STRING, ARGS_STRING},
-    {"text", MDC_T_STRING, ARGS_NONE},
-    {"str", MDC_T_STRING, ARGS_NONE},
-    {"varchar", MDC_T_STRING, ARGS_STRING},
-    {"bytes", MDC_T_BYTES, ARGS_NONE},
-    {"bytea", MDC_T_BYTES, ARGS_NONE},
-    {"blob", MDC_T_BYTES, ARGS_NONE},
-    {"uuid", MDC_T_UUID, ARGS_NONE},
-    {"date", MDC_T_DATE, ARGS_NONE},
-    {"time", MDC_T_TIME, ARGS_NONE},
-    {"interval", MDC_T_INTERVAL, ARGS_NONE},
-    {"timestamp", MDC_T_TIMESTAMP, ARGS_NONE},
-    {"datetime", MDC_T_TIMESTAMP, ARGS_NONE},
-    {"timestamptz", MDC_T_TIMESTAMPTZ, ARGS_NONE},
-    {"json", MDC_T_JSON, ARGS_NONE},
-    {"jsonb", MDC_T_JSON, ARGS_NONE},
-    {"dict", MDC_T_JSON, ARGS_NONE},
-    {"enum", MDC_T_ENUM, ARGS_ENUM},
+    {"bool", MDC_T_BOOL, ARGS_NONE},          {"boolean", MDC_T_BOOL, ARGS_NONE},
+    {"int16", MDC_T_INT16, ARGS_NONE},        {"smallint", MDC_T_INT16, ARGS_NONE},
+    {"int32", MDC_T_INT32, ARGS_NONE},        {"int", MDC_T_INT32, ARGS_NONE},
+    {"integer", MDC_T_INT32, ARGS_NONE},      {"int64", MDC_T_INT64, ARGS_NONE},
+    {"bigint", MDC_T_INT64, ARGS_NONE},       {"float32", MDC_T_FLOAT32, ARGS_NONE},
+    {"real", MDC_T_FLOAT32, ARGS_NONE},       {"float64", MDC_T_FLOAT64, ARGS_NONE},
+    {"float", MDC_T_FLOAT64, ARGS_NONE},      {"double", MDC_T_FLOAT64, ARGS_NONE},
+    {"decimal", MDC_T_DECIMAL, ARGS_DECIMAL}, {"numeric", MDC_T_DECIMAL, ARGS_DECIMAL},
+    {"string", MDC_T_STRING, ARGS_STRING},    {"text", MDC_T_STRING, ARGS_NONE},
+    {"str", MDC_T_STRING, ARGS_NONE},         {"varchar", MDC_T_STRING, ARGS_STRING},
+    {"bytes", MDC_T_BYTES, ARGS_NONE},        {"bytea", MDC_T_BYTES, ARGS_NONE},
+    {"blob", MDC_T_BYTES, ARGS_NONE},         {"uuid", MDC_T_UUID, ARGS_NONE},
+    {"date", MDC_T_DATE, ARGS_NONE},          {"time", MDC_T_TIME, ARGS_NONE},
+    {"interval", MDC_T_INTERVAL, ARGS_NONE},  {"timestamp", MDC_T_TIMESTAMP, ARGS_NONE},
+    {"datetime", MDC_T_TIMESTAMP, ARGS_NONE}, {"timestamptz", MDC_T_TIMESTAMPTZ, ARGS_NONE},
+    {"json", MDC_T_JSON, ARGS_NONE},          {"jsonb", MDC_T_JSON, ARGS_NONE},
+    {"dict", MDC_T_JSON, ARGS_NONE},          {"enum", MDC_T_ENUM, ARGS_ENUM},
 };
 #define NSPELLINGS (sizeof spellings / sizeof spellings[0])
 
 const char *const mdc_type_names[] = {
-    "bool",    "boolean", "int16",   "smallint",  "int32",    "int",         "integer",
-    "int64",   "bigint",  "float32", "real",      "float64",  "float",       "double",
-    "decimal", "numeric", "string",  "text",      "str",      "varchar",     "bytes",
-    "bytea",   "blob",    "uuid",    "date",      "time",     "interval",    "timestamp",
-    "datetime", "timestamptz", "json", "jsonb",   "dict",     "enum",
+    "bool",     "boolean",     "int16",   "smallint", "int32",   "int",      "integer",
+    "int64",    "bigint",      "float32", "real",     "float64", "float",    "double",
+    "decimal",  "numeric",     "string",  "text",     "str",     "varchar",  "bytes",
+    "bytea",    "blob",        "uuid",    "date",     "time",    "interval", "timestamp",
+    "datetime", "timestamptz", "json",    "jsonb",    "dict",    "enum",
 };
 const size_t mdc_type_names_count = sizeof mdc_type_names / sizeof mdc_type_names[0];
 
 /* Canonical names by base type (the first spelling of each). */
 static const char *const canonical_names[MDC_T__COUNT] = {
-    [MDC_T_BOOL] = "bool",           [MDC_T_INT16] = "int16",
-    [MDC_T_INT32] = "int32",         [MDC_T_INT64] = "int64",
-    [MDC_T_FLOAT32] = "float32",     [MDC_T_FLOAT64] = "float64",
-    [MDC_T_DECIMAL] = "decimal",     [MDC_T_STRING] = "string",
-    [MDC_T_BYTES] = "bytes",         [MDC_T_UUID] = "uuid",
-    [MDC_T_DATE] = "date",           [MDC_T_TIME] = "time",
-    [MDC_T_INTERVAL] = "interval",   [MDC_T_TIMESTAMP] = "timestamp",
-    [MDC_T_TIMESTAMPTZ] = "timestamptz", [MDC_T_JSON] = "json",
+    [MDC_T_BOOL] = "bool",
+    [MDC_T_INT16] = "int16",
+    [MDC_T_INT32] = "int32",
+    [MDC_T_INT64] = "int64",
+    [MDC_T_FLOAT32] = "float32",
+    [MDC_T_FLOAT64] = "float64",
+    [MDC_T_DECIMAL] = "decimal",
+    [MDC_T_STRING] = "string",
+    [MDC_T_BYTES] = "bytes",
+    [MDC_T_UUID] = "uuid",
+    [MDC_T_DATE] = "date",
+    [MDC_T_TIME] = "time",
+    [MDC_T_INTERVAL] = "interval",
+    [MDC_T_TIMESTAMP] = "timestamp",
+    [MDC_T_TIMESTAMPTZ] = "timestamptz",
+    [MDC_T_JSON] = "json",
     [MDC_T_ENUM] = "enum",
 };
 
@@ -119,15 +110,13 @@ static bool is_space(char c)
 
 static bool is_name_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 /* The characters an enum value may contain (SPEC: [A-Za-z0-9_ .:/+-]). */
 static bool is_enum_char(char c)
 {
-    return is_name_char(c) || c == ' ' || c == '.' || c == ':' || c == '/' || c == '+' ||
-           c == '-';
+    return is_name_char(c) || c == ' ' || c == '.' || c == ':' || c == '/' || c == '+' || c == '-';
 }
 
 static const type_spelling *find_spelling(const char *name, size_t len)
@@ -146,8 +135,10 @@ typedef struct span {
 
 static span trim(const char *p, size_t n)
 {
-    while (n && is_space(*p)) p++, n--;
-    while (n && is_space(p[n - 1])) n--;
+    while (n && is_space(*p))
+        p++, n--;
+    while (n && is_space(p[n - 1]))
+        n--;
     return (span){p, n};
 }
 
@@ -181,15 +172,15 @@ static bool parse_digits(span s, int64_t *out)
 }
 
 /* A number argument within [lo, hi]; `what` names it in messages ("decimal precision"). */
-static mdc_type_error parse_number(parse_ctx *cx, span s, const char *what, int32_t lo,
-                                   int32_t hi, int32_t *out)
+static mdc_type_error parse_number(parse_ctx *cx, span s, const char *what, int32_t lo, int32_t hi,
+                                   int32_t *out)
 {
     int64_t v = 0;
     if (s.n == 0) return fail(cx, MDC_TYPE_BAD_ARGS, mdc_printf(cx->a, "%s is missing", what));
     if (!parse_digits(s, &v))
-        return fail(cx, MDC_TYPE_BAD_ARGS,
-                    mdc_printf(cx->a, "%s must be a whole number, got `%.*s`", what, (int)s.n,
-                               s.p));
+        return fail(
+            cx, MDC_TYPE_BAD_ARGS,
+            mdc_printf(cx->a, "%s must be a whole number, got `%.*s`", what, (int)s.n, s.p));
     if (v < lo || v > hi)
         return fail(cx, MDC_TYPE_BAD_ARGS,
                     mdc_printf(cx->a, "%s must be between %d and %d, got %.*s", what, (int)lo,
@@ -217,13 +208,12 @@ static span *split_args(mdc_arena *a, span inner, size_t *count)
 }
 
 /* decimal-args := p | p "," s   (bare decimal handled by the caller) */
-static mdc_type_error parse_decimal_args(parse_ctx *cx, const char *name, span *args,
-                                         size_t nargs, mdc_type *out)
+static mdc_type_error parse_decimal_args(parse_ctx *cx, const char *name, span *args, size_t nargs,
+                                         mdc_type *out)
 {
     if (nargs > 2)
         return fail(cx, MDC_TYPE_BAD_ARGS,
-                    mdc_printf(cx->a,
-                               "%s takes at most 2 arguments (precision, scale), got %zu",
+                    mdc_printf(cx->a, "%s takes at most 2 arguments (precision, scale), got %zu",
                                name, nargs));
     const char *pw = mdc_printf(cx->a, "%s precision", name);
     mdc_type_error e = parse_number(cx, args[0], pw, 1, DECIMAL_MAX_PRECISION, &out->precision);
@@ -303,7 +293,8 @@ static mdc_type_error parse_enum_args(parse_ctx *cx, span *args, size_t nargs, m
 static mdc_type_error parse_base(parse_ctx *cx, span s, mdc_type *out)
 {
     size_t i = 0;
-    while (i < s.n && is_name_char(s.p[i])) i++;
+    while (i < s.n && is_name_char(s.p[i]))
+        i++;
     span name = {s.p, i};
     if (name.n == 0)
         return fail(cx, MDC_TYPE_UNKNOWN,
@@ -325,19 +316,22 @@ static mdc_type_error parse_base(parse_ctx *cx, span s, mdc_type *out)
         return MDC_TYPE_UNKNOWN;
     }
 
-    while (i < s.n && is_space(s.p[i])) i++;
+    while (i < s.n && is_space(s.p[i]))
+        i++;
     bool has_parens = i < s.n && s.p[i] == '(';
     span inner = {NULL, 0};
     if (has_parens) {
         size_t open = i++;
-        while (i < s.n && s.p[i] != ')') i++;
+        while (i < s.n && s.p[i] != ')')
+            i++;
         if (i == s.n)
-            return fail(cx, MDC_TYPE_BAD_ARGS,
-                        mdc_printf(cx->a, "missing `)` after `%.*s`", (int)(s.n - open),
-                                   s.p + open));
+            return fail(
+                cx, MDC_TYPE_BAD_ARGS,
+                mdc_printf(cx->a, "missing `)` after `%.*s`", (int)(s.n - open), s.p + open));
         inner = (span){s.p + open + 1, i - open - 1};
         i++;
-        while (i < s.n && is_space(s.p[i])) i++;
+        while (i < s.n && is_space(s.p[i]))
+            i++;
     }
     if (i < s.n)
         return fail(cx, has_parens ? MDC_TYPE_BAD_ARGS : MDC_TYPE_UNKNOWN,
@@ -364,21 +358,20 @@ static mdc_type_error parse_base(parse_ctx *cx, span s, mdc_type *out)
                                    "`%s` takes no length; write string(n) or varchar(n) for "
                                    "a bounded string",
                                    nm));
-        return fail(cx, MDC_TYPE_BAD_ARGS,
-                    mdc_printf(cx->a, "`%s` takes no arguments, got `(%.*s)`", nm,
-                               (int)inner.n, inner.p));
+        return fail(
+            cx, MDC_TYPE_BAD_ARGS,
+            mdc_printf(cx->a, "`%s` takes no arguments, got `(%.*s)`", nm, (int)inner.n, inner.p));
     }
     if (in.n == 0) {
         switch (sp->args) {
         case ARGS_DECIMAL:
             return fail(cx, MDC_TYPE_BAD_ARGS,
-                        mdc_printf(cx->a,
-                                   "empty `()` after %s: write %s(p, s), %s(p) or just %s", nm,
-                                   nm, nm, nm));
+                        mdc_printf(cx->a, "empty `()` after %s: write %s(p, s), %s(p) or just %s",
+                                   nm, nm, nm, nm));
         case ARGS_STRING:
-            return fail(cx, MDC_TYPE_BAD_ARGS,
-                        mdc_printf(cx->a, "empty `()` after %s: write %s(n) or just string",
-                                   nm, nm));
+            return fail(
+                cx, MDC_TYPE_BAD_ARGS,
+                mdc_printf(cx->a, "empty `()` after %s: write %s(n) or just string", nm, nm));
         default:
             return fail(cx, MDC_TYPE_BAD_ARGS,
                         mdc_printf(cx->a, "enum needs at least one value: enum(a, b)"));
@@ -392,11 +385,11 @@ static mdc_type_error parse_base(parse_ctx *cx, span s, mdc_type *out)
         return parse_decimal_args(cx, nm, args, nargs, out);
     case ARGS_STRING:
         if (nargs != 1)
-            return fail(cx, MDC_TYPE_BAD_ARGS,
-                        mdc_printf(cx->a, "%s takes one argument (the length), got %zu", nm,
-                                   nargs));
-        return parse_number(cx, args[0], mdc_printf(cx->a, "%s length", nm), 1,
-                            STRING_MAX_LENGTH, &out->length);
+            return fail(
+                cx, MDC_TYPE_BAD_ARGS,
+                mdc_printf(cx->a, "%s takes one argument (the length), got %zu", nm, nargs));
+        return parse_number(cx, args[0], mdc_printf(cx->a, "%s length", nm), 1, STRING_MAX_LENGTH,
+                            &out->length);
     case ARGS_ENUM:
         return parse_enum_args(cx, args, nargs, out);
     case ARGS_NONE:
@@ -406,8 +399,7 @@ static mdc_type_error parse_base(parse_ctx *cx, span s, mdc_type *out)
 }
 
 mdc_type_error mdc_type_parse(mdc_arena *a, const char *text, bool allow_nullable_suffix,
-                              mdc_type *out, bool *nullable, const char **msg,
-                              const char **suggest)
+                              mdc_type *out, bool *nullable, const char **msg, const char **suggest)
 {
     const char *msg_sink = NULL, *suggest_sink = NULL;
     bool nullable_sink = false;
@@ -435,8 +427,7 @@ mdc_type_error mdc_type_parse(mdc_arena *a, const char *text, bool allow_nullabl
                                    (int)s.n, s.p));
         s = trim(s.p, s.n - 1);
         if (s.n && s.p[s.n - 1] == '?')
-            return fail(&cx, MDC_TYPE_BAD_ARGS,
-                        mdc_printf(a, "`%s` has more than one `?`", text));
+            return fail(&cx, MDC_TYPE_BAD_ARGS, mdc_printf(a, "`%s` has more than one `?`", text));
         *nullable = true;
     }
 
@@ -449,8 +440,7 @@ mdc_type_error mdc_type_parse(mdc_arena *a, const char *text, bool allow_nullabl
             span elem = trim(before.p, before.n - 1);
             if (elem.n && elem.p[elem.n - 1] == ']')
                 return fail(&cx, MDC_TYPE_BAD_ARGS,
-                            mdc_printf(a,
-                                       "`%.*s`: arrays of arrays are not supported; use json",
+                            mdc_printf(a, "`%.*s`: arrays of arrays are not supported; use json",
                                        (int)s.n, s.p));
             if (elem.n && elem.p[elem.n - 1] == '?')
                 return fail(&cx, MDC_TYPE_BAD_ARGS,
@@ -491,7 +481,8 @@ const char *mdc_type_canonical(mdc_arena *a, const mdc_type *t)
         break;
     case MDC_T_ENUM: {
         size_t len = 6; /* "enum(" + ")" */
-        for (size_t i = 0; i < t->nvalues; i++) len += strlen(t->values[i]) + 1;
+        for (size_t i = 0; i < t->nvalues; i++)
+            len += strlen(t->values[i]) + 1;
         char *b = mdc_alloc(a, len + 1), *p = b;
         memcpy(p, "enum(", 5);
         p += 5;
@@ -515,14 +506,22 @@ const char *mdc_type_canonical(mdc_arena *a, const mdc_type *t)
 const char *mdc_type_pg(mdc_arena *a, const mdc_type *t)
 {
     static const char *const pg[MDC_T__COUNT] = {
-        [MDC_T_BOOL] = "BOOLEAN",        [MDC_T_INT16] = "SMALLINT",
-        [MDC_T_INT32] = "INTEGER",       [MDC_T_INT64] = "BIGINT",
-        [MDC_T_FLOAT32] = "REAL",        [MDC_T_FLOAT64] = "DOUBLE PRECISION",
-        [MDC_T_DECIMAL] = "NUMERIC",     [MDC_T_STRING] = "TEXT",
-        [MDC_T_BYTES] = "BYTEA",         [MDC_T_UUID] = "UUID",
-        [MDC_T_DATE] = "DATE",           [MDC_T_TIME] = "TIME",
-        [MDC_T_INTERVAL] = "INTERVAL",   [MDC_T_TIMESTAMP] = "TIMESTAMP",
-        [MDC_T_TIMESTAMPTZ] = "TIMESTAMPTZ", [MDC_T_JSON] = "JSONB",
+        [MDC_T_BOOL] = "BOOLEAN",
+        [MDC_T_INT16] = "SMALLINT",
+        [MDC_T_INT32] = "INTEGER",
+        [MDC_T_INT64] = "BIGINT",
+        [MDC_T_FLOAT32] = "REAL",
+        [MDC_T_FLOAT64] = "DOUBLE PRECISION",
+        [MDC_T_DECIMAL] = "NUMERIC",
+        [MDC_T_STRING] = "TEXT",
+        [MDC_T_BYTES] = "BYTEA",
+        [MDC_T_UUID] = "UUID",
+        [MDC_T_DATE] = "DATE",
+        [MDC_T_TIME] = "TIME",
+        [MDC_T_INTERVAL] = "INTERVAL",
+        [MDC_T_TIMESTAMP] = "TIMESTAMP",
+        [MDC_T_TIMESTAMPTZ] = "TIMESTAMPTZ",
+        [MDC_T_JSON] = "JSONB",
         [MDC_T_ENUM] = "TEXT", /* the CHECK (col IN (...)) is the SQL emitter's */
     };
     if ((unsigned)t->base >= MDC_T__COUNT) return "?";

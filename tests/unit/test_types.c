@@ -151,11 +151,11 @@ static mdc_type_error err(const char *text, const char **msg)
     return mdc_type_parse(A, text, true, &t, &nullable, msg, &sug);
 }
 
-#define CHECK_BAD_ARGS(text, want)                                                            \
-    do {                                                                                      \
-        const char *m_ = NULL;                                                                \
-        CHECK_INT(err(text, &m_), MDC_TYPE_BAD_ARGS);                                         \
-        CHECK_STR(m_, want);                                                                  \
+#define CHECK_BAD_ARGS(text, want)                                                                 \
+    do {                                                                                           \
+        const char *m_ = NULL;                                                                     \
+        CHECK_INT(err(text, &m_), MDC_TYPE_BAD_ARGS);                                              \
+        CHECK_STR(m_, want);                                                                       \
     } while (0)
 
 TEST(argument_errors)
@@ -168,14 +168,12 @@ TEST(argument_errors)
     CHECK_BAD_ARGS("decimal(1001)", "decimal precision must be between 1 and 1000, got 1001");
     CHECK_BAD_ARGS("numeric(99999999999999999999)",
                    "numeric precision must be between 1 and 1000, got 99999999999999999999");
-    CHECK_BAD_ARGS("decimal(5,6)",
-                   "decimal scale must be between 0 and the precision (5), got 6");
+    CHECK_BAD_ARGS("decimal(5,6)", "decimal scale must be between 0 and the precision (5), got 6");
     CHECK_BAD_ARGS("decimal(5,-1)", "decimal scale must be a whole number, got `-1`");
     CHECK_BAD_ARGS("decimal(x,1)", "decimal precision must be a whole number, got `x`");
     CHECK_BAD_ARGS("decimal(5,)", "decimal scale is missing");
     CHECK_BAD_ARGS("decimal(,2)", "decimal precision is missing");
-    CHECK_BAD_ARGS("decimal(1,2,3)",
-                   "decimal takes at most 2 arguments (precision, scale), got 3");
+    CHECK_BAD_ARGS("decimal(1,2,3)", "decimal takes at most 2 arguments (precision, scale), got 3");
     CHECK_BAD_ARGS("decimal()", "empty `()` after decimal: write decimal(p, s), decimal(p) or "
                                 "just decimal");
     CHECK_BAD_ARGS("string(0)", "string length must be between 1 and 10485760, got 0");
@@ -200,7 +198,8 @@ TEST(argument_errors)
     char big[8000];
     size_t n = 0;
     n += (size_t)snprintf(big + n, sizeof big - n, "enum(");
-    for (int i = 0; i < 1000; i++) n += (size_t)snprintf(big + n, sizeof big - n, "v%d,", i);
+    for (int i = 0; i < 1000; i++)
+        n += (size_t)snprintf(big + n, sizeof big - n, "v%d,", i);
     n += (size_t)snprintf(big + n, sizeof big - n, "v7)");
     CHECK_BAD_ARGS(big, "enum value `v7` is listed more than once");
 }
@@ -241,12 +240,12 @@ TEST(unknown_types_and_suggestions)
 
 TEST(type_names_list)
 {
-    const char *want[] = {"bool",   "boolean", "int16",   "smallint", "int32",  "int",
-                          "integer", "int64",  "bigint",  "float32",  "real",   "float64",
-                          "float",  "double",  "decimal", "numeric",  "string", "text",
-                          "str",    "varchar", "bytes",   "bytea",    "blob",   "uuid",
-                          "date",   "time",    "interval", "timestamp", "datetime",
-                          "timestamptz", "json", "jsonb", "dict",     "enum"};
+    const char *want[] = {"bool",    "boolean", "int16",    "smallint",  "int32",    "int",
+                          "integer", "int64",   "bigint",   "float32",   "real",     "float64",
+                          "float",   "double",  "decimal",  "numeric",   "string",   "text",
+                          "str",     "varchar", "bytes",    "bytea",     "blob",     "uuid",
+                          "date",    "time",    "interval", "timestamp", "datetime", "timestamptz",
+                          "json",    "jsonb",   "dict",     "enum"};
     CHECK_INT(mdc_type_names_count, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < mdc_type_names_count; i++) {
         bool found = false;
@@ -305,10 +304,10 @@ TEST(widening_and_narrowing)
     CHECK_INT(rel("string", "bytes"), 'C');
 
     CHECK_INT(rel("enum(a,b)", "enum(a,b,c)"), 'W');
-    CHECK_INT(rel("enum(a,b)", "enum(c,b,a)"), 'W');  /* order may differ */
+    CHECK_INT(rel("enum(a,b)", "enum(c,b,a)"), 'W'); /* order may differ */
     CHECK_INT(rel("enum(a,b,c)", "enum(a,b)"), 'N');
     CHECK_INT(rel("enum(a,b)", "enum(a,c)"), 'C');
-    CHECK_INT(rel("enum(a,b)", "enum(b,a)"), 'C');     /* reorder: not equal, no subset */
+    CHECK_INT(rel("enum(a,b)", "enum(b,a)"), 'C'); /* reorder: not equal, no subset */
     CHECK_INT(rel("enum(a,b)", "enum(a,c,d)"), 'C');
     CHECK_INT(rel("enum(a,b)", "string"), 'C');
 

@@ -165,21 +165,23 @@ static const char *diag_text(const mdc_diags *d, size_t i)
 {
     if (i >= d->n) return "(no such diagnostic)";
     const mdc_diag *g = d->v[i];
-    const char *s = mdc_printf(A, "%s:%u:%u %s %s", g->path, (unsigned)g->line,
-                               (unsigned)g->col, g->code, g->message);
-    for (size_t k = 0; k < g->nnotes; k++) s = mdc_printf(A, "%s | %s", s, g->notes[k]);
+    const char *s = mdc_printf(A, "%s:%u:%u %s %s", g->path, (unsigned)g->line, (unsigned)g->col,
+                               g->code, g->message);
+    for (size_t k = 0; k < g->nnotes; k++)
+        s = mdc_printf(A, "%s | %s", s, g->notes[k]);
     return s;
 }
 
 static void dump(const mdc_diags *d)
 {
-    for (size_t i = 0; i < d->n; i++) fprintf(stderr, "  [%zu] %s\n", i, diag_text(d, i));
+    for (size_t i = 0; i < d->n; i++)
+        fprintf(stderr, "  [%zu] %s\n", i, diag_text(d, i));
 }
 
-#define CHECK_NDIAGS(d, want)                                                                 \
-    do {                                                                                      \
-        CHECK_INT((d)->n, want);                                                              \
-        if ((d)->n != (size_t)(want)) dump(d);                                                \
+#define CHECK_NDIAGS(d, want)                                                                      \
+    do {                                                                                           \
+        CHECK_INT((d)->n, want);                                                                   \
+        if ((d)->n != (size_t)(want)) dump(d);                                                     \
     } while (0)
 
 /* ------------------------------------------------------------------ duplicates */
@@ -213,7 +215,8 @@ TEST(duplicate_models_and_names)
     CHECK_INT(b->reg->ndocs, 4);
     CHECK(mdc_registry_model(b->reg, "User") == u1);
     CHECK(f->ref_target == u1);
-    for (size_t i = 0; i < b->reg->ndocs; i++) CHECK(b->reg->docs[i]->body != u2 && b->reg->docs[i]->body != u3);
+    for (size_t i = 0; i < b->reg->ndocs; i++)
+        CHECK(b->reg->docs[i]->body != u2 && b->reg->docs[i]->body != u3);
     CHECK_STR(f->ref_field, "id");
 }
 
@@ -446,8 +449,8 @@ TEST(reference_type_mismatch)
     set_ref(add_field(o, "user_id", "int32", 5), "User", NULL);
     set_ref(add_field(o, "user_ids", "uuid[]", 6), "User", "id");
     set_ref(add_field(o, "tag", "string", 7), "User", "tags");
-    set_ref(add_field(o, "num_id", "int", 8), "Num", NULL);      /* alias: same type */
-    set_ref(add_field(o, "num2_id", "int64", 9), "Num", NULL);   /* wider: still a mismatch */
+    set_ref(add_field(o, "num_id", "int", 8), "Num", NULL);    /* alias: same type */
+    set_ref(add_field(o, "num2_id", "int64", 9), "Num", NULL); /* wider: still a mismatch */
     mdc_diags *d = validate(b);
     CHECK_NDIAGS(d, 4);
     CHECK_STR(diag_text(d, 0), "models/Order.yaml:5:40 REFERENCE_TYPE_MISMATCH field `user_id` "
@@ -496,7 +499,8 @@ TEST(entities)
     e->maps_to = maps;
     e->nmaps = 6;
     e->maps_to_locs = mdc_new_array(A, mdc_loc, 6);
-    for (uint32_t i = 0; i < 6; i++) e->maps_to_locs[i] = L("models/e.yaml", 4, 11 + 6 * i);
+    for (uint32_t i = 0; i < 6; i++)
+        e->maps_to_locs[i] = L("models/e.yaml", 4, 11 + 6 * i);
     e->doc = add_doc(b, MDC_KIND_ENTITY, "Customer", "models/e.yaml", 1, e);
     mdc_diags *d = validate(b);
     CHECK_NDIAGS(d, 3);
@@ -557,9 +561,9 @@ TEST(contracts)
 TEST(partial_documents_do_not_crash)
 {
     builder *b = new_builder();
-    add_doc(b, MDC_KIND_MODEL, NULL, "models/x.yaml", 1, NULL);         /* no name, no body */
+    add_doc(b, MDC_KIND_MODEL, NULL, "models/x.yaml", 1, NULL); /* no name, no body */
     add_doc(b, MDC_KIND_MODEL, NULL, "models/y.yaml", 1, mdc_new(A, mdc_model));
-    add_doc(b, MDC_KIND_MODEL, "Broken", "models/b.yaml", 1, NULL);     /* no body */
+    add_doc(b, MDC_KIND_MODEL, "Broken", "models/b.yaml", 1, NULL); /* no body */
     add_doc(b, MDC_KIND_SOURCE, NULL, "models/s.yaml", 1, NULL);
     add_doc(b, MDC_KIND_ENTITY, "E", "models/e.yaml", 1, mdc_new(A, mdc_entity));
     add_doc(b, MDC_KIND_CONTRACT, "c", "models/c.yaml", 1, mdc_new(A, mdc_contract));
@@ -602,15 +606,16 @@ TEST(deterministic)
         builder *b = new_builder();
         b->reg->project->dialect_sqlite = true;
         for (int i = 0; i < 30; i++) {
-            mdc_model *m = add_model(b, mdc_printf(A, "M%02d", i), "models/all.yaml",
-                                     (uint32_t)(100 * i + 1));
+            mdc_model *m =
+                add_model(b, mdc_printf(A, "M%02d", i), "models/all.yaml", (uint32_t)(100 * i + 1));
             m->table = (i % 3) ? "shared" : "other";
             m->schema = (i % 2) ? "a" : "b";
             set_ref(add_field(m, "x", "int", (uint32_t)(100 * i + 5)), "Nope", NULL);
         }
         mdc_diags *d = validate(b);
         const char *all = "";
-        for (size_t i = 0; i < d->n; i++) all = mdc_printf(A, "%s\n%s", all, diag_text(d, i));
+        for (size_t i = 0; i < d->n; i++)
+            all = mdc_printf(A, "%s\n%s", all, diag_text(d, i));
         if (!first)
             first = all;
         else
@@ -627,7 +632,8 @@ TEST(ten_thousand_models_are_fast)
     const char **names = mdc_new_array(A, const char *, N);
     mdc_field **refs = mdc_new_array(A, mdc_field *, 2 * N);
     size_t nrefs = 0;
-    for (int i = 0; i < N; i++) names[i] = mdc_printf(A, "Model%05d", i);
+    for (int i = 0; i < N; i++)
+        names[i] = mdc_printf(A, "Model%05d", i);
     for (int i = 0; i < N; i++) {
         mdc_model *m = add_model(b, names[i], mdc_printf(A, "models/m%05d.yaml", i), 1);
         set_pk(m, add_field(m, "id", "int64", 4));
@@ -652,7 +658,8 @@ TEST(ten_thousand_models_are_fast)
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     printf("validate: %d models, %zu references: %.2f ms\n", N, nrefs, ms);
     CHECK_NDIAGS(d, 0);
-    for (size_t i = 0; i < nrefs; i++) CHECK(refs[i]->ref_target_field != NULL);
+    for (size_t i = 0; i < nrefs; i++)
+        CHECK(refs[i]->ref_target_field != NULL);
     CHECK(ms < 250.0); /* generous for sanitizer builds; a few ms in Release */
 }
 
@@ -673,7 +680,8 @@ int main(void)
     RUN(partial_documents_do_not_crash);
     RUN(deterministic);
     RUN(ten_thousand_models_are_fast);
-    for (size_t i = 0; i < all_diags.n; i++) mdc_diags_release(all_diags.v[i]);
+    for (size_t i = 0; i < all_diags.n; i++)
+        mdc_diags_release(all_diags.v[i]);
     mdc_arena_free(A);
     DONE();
 }

@@ -86,10 +86,14 @@
  *   one line "KIND/NAME CHECKSUM\n" per document (KIND: contract|entity|model|source),
  *   the lines sorted bytewise, then "mdc.yaml " + project canonical JSON + "\n".
  *
- * Speed: one call chain (one document, or a whole registry) shares one context of reusable
- * buffers and index arrays, so canonicalising n documents is linear in their size apart from
- * the small per-document sorts.
+ * How it is built: one pass writes the full canonical JSON into a reusable buffer and notes
+ * the byte ranges of the metadata members as it goes; structure_json is then that text with
+ * those ranges cut out (removing members keeps an object sorted and canonical), so the two
+ * forms cannot drift apart.  One call chain (one document, or a whole registry) shares one
+ * context of buffers and index arrays: the work is linear in the output apart from the small
+ * per-document sorts, and the hot path is memcpy into a buffer that rarely grows.
  */
+
 #include "canon.h"
 
 #include <assert.h>
@@ -119,22 +123,26 @@ void mdc_xxh128_hex(const void *data, size_t len, char out[33])
 
 /* ------------------------------------------------------------------ the context */
 
-/* A piece of `scratch` text: one element of a list that is sorted by its JSON text. */
+/* A byte range of a buffer: an element of a list sorted by its JSON text (in `scratch`), or
+ * a metadata member to cut out of the structural form (in `out`). */
 typedef struct span {
     size_t off, len;
-    const char *p; /* set once scratch stops growing */
+    const char *p; /* sorting only: set once scratch stops growing */
 } span;
+
+typedef struct span_list {
+    span *v;
+    size_t n, cap;
+} span_list;
 
 typedef struct canon_ctx {
     mdc_arena *arena;
-    mdc_buf out;     /* the JSON being built */
-    mdc_buf scratch; /* element texts to sort (indexes, unique lists, registry lines) */
-    span *spans;
-    size_t nspans, cap_spans;
+    mdc_buf out;       /* the JSON being built */
+    mdc_buf scratch;   /* element texts to sort (indexes, unique lists, registry lines) */
+    span_list sorted;  /* ranges of scratch */
+    span_list meta;    /* ranges of out that structure_json leaves out */
     const void **ptrs; /* pointers to sort (fields, checks, names) */
     size_t cap_ptrs;
-    const char **types; /* canonical type per field, by written position */
-    size_t cap_types;
 } canon_ctx;
 
 static void *xrealloc(void *p, size_t n)
@@ -157,9 +165,9 @@ static void ctx_free(canon_ctx *c)
 {
     mdc_buf_free(&c->out);
     mdc_buf_free(&c->scratch);
-    free(c->spans);
+    free(c->sorted.v);
+    free(c->meta.v);
     free(c->ptrs);
-    free(c->types);
 }
 
 /* The pointer array, with room for n entries. */
@@ -172,81 +180,52 @@ static const void **ctx_ptrs(canon_ctx *c, size_t n)
     return c->ptrs;
 }
 
-static void spans_reset(canon_ctx *c)
+static void span_push(span_list *l, size_t off, size_t len)
 {
-    mdc_buf_clear(&c->scratch);
-    c->nspans = 0;
-}
-
-/* Records scratch[from, len) as the next span. */
-static void span_push(canon_ctx *c, size_t from)
-{
-    if (c->nspans == c->cap_spans) {
-        c->cap_spans = c->cap_spans ? 2 * c->cap_spans : 64;
-        c->spans = xrealloc(c->spans, c->cap_spans * sizeof *c->spans);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
     }
-    c->spans[c->nspans++] = (span){from, c->scratch.len - from, NULL};
-}
-
-static int span_cmp(const void *pa, const void *pb)
-{
-    const span *a = pa, *b = pb;
-    int r = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len);
-    if (r) return r;
-    return a->len < b->len ? -1 : a->len > b->len;
-}
-
-/* Sorts the spans bytewise by their text. */
-static void spans_sort(canon_ctx *c)
-{
-    for (size_t i = 0; i < c->nspans; i++)
-        c->spans[i].p = c->scratch.ptr + c->spans[i].off;
-    qsort(c->spans, c->nspans, sizeof *c->spans, span_cmp);
-}
-
-/* Appends the sorted spans to out as a JSON array; equal neighbours once when `unique`. */
-static void spans_emit_array(canon_ctx *c, bool unique)
-{
-    mdc_buf_putc(&c->out, '[');
-    for (size_t i = 0; i < c->nspans; i++) {
-        if (unique && i > 0 && span_cmp(&c->spans[i - 1], &c->spans[i]) == 0) continue;
-        if (i) mdc_buf_putc(&c->out, ',');
-        mdc_buf_put(&c->out, c->spans[i].p, c->spans[i].len);
-    }
-    mdc_buf_putc(&c->out, ']');
+    l->v[l->n++] = (span){off, len, NULL};
 }
 
 /* ------------------------------------------------------------------ small writers */
 
-/* A member name: `"k":`, preceded by a comma unless it opens the object.  Names written
- * by this file are ASCII literals, so they need no escaping, and each object lists them
- * in sorted order in the code. */
-static void key(mdc_buf *b, const char *k)
+/* Appends n bytes, keeping the buffer NUL-terminated.  Inline: this is the hot path, and
+ * with a literal (LIT) the copy compiles to a few moves. */
+static inline void put(mdc_buf *b, const char *s, size_t n)
 {
-    if (b->len && b->ptr[b->len - 1] != '{') mdc_buf_putc(b, ',');
-    mdc_buf_putc(b, '"');
-    mdc_buf_puts(b, k);
-    mdc_buf_puts(b, "\":");
+    if (b->len + n + 1 > b->cap) mdc_buf_grow(b, n);
+    memcpy(b->ptr + b->len, s, n);
+    b->len += n;
+    b->ptr[b->len] = '\0';
 }
+
+/* A literal piece of JSON: member names are written out in the code, in sorted order, with
+ * the comma that separates them ("{\"a\":" opens an object, ",\"b\":" continues it). */
+#define LIT(b, s) put((b), "" s, sizeof(s) - 1)
 
 static void str_or_null(mdc_buf *b, const char *s)
 {
     if (s)
         mdc_json_str(b, s);
     else
-        mdc_buf_puts(b, "null");
+        LIT(b, "null");
 }
 
 static void boolean(mdc_buf *b, bool v)
 {
-    mdc_buf_puts(b, v ? "true" : "false");
+    if (v)
+        LIT(b, "true");
+    else
+        LIT(b, "false");
 }
 
 /* "M.m.p" or "M.m.p-pre" (build metadata is not part of a version), or null. */
 static void semver(canon_ctx *c, mdc_buf *b, const mdc_semver *v)
 {
     if (!v->present) {
-        mdc_buf_puts(b, "null");
+        LIT(b, "null");
         return;
     }
     if (v->prerelease && *v->prerelease) {
@@ -255,7 +234,13 @@ static void semver(canon_ctx *c, mdc_buf *b, const mdc_semver *v)
                                    (unsigned)v->patch, v->prerelease));
         return;
     }
-    mdc_buf_printf(b, "\"%u.%u.%u\"", (unsigned)v->major, (unsigned)v->minor, (unsigned)v->patch);
+    LIT(b, "\"");
+    mdc_json_int(b, v->major);
+    LIT(b, ".");
+    mdc_json_int(b, v->minor);
+    LIT(b, ".");
+    mdc_json_int(b, v->patch);
+    LIT(b, "\"");
 }
 
 /* An object value that is {} when absent. */
@@ -264,7 +249,7 @@ static void object_or_empty(mdc_buf *b, const mdc_value *v)
     if (v)
         mdc_json_value(b, v);
     else
-        mdc_buf_puts(b, "{}");
+        LIT(b, "{}");
 }
 
 static int cmp_str_ptr(const void *pa, const void *pb)
@@ -276,88 +261,163 @@ static int cmp_str_ptr(const void *pa, const void *pb)
 /* A set of names: sorted bytewise, duplicates once. */
 static void sorted_names(canon_ctx *c, const char *const *names, size_t n)
 {
+    mdc_buf *b = &c->out;
     const void **p = ctx_ptrs(c, n);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (names[i]) p[m++] = names[i];
     qsort(p, m, sizeof *p, cmp_str_ptr);
-    mdc_buf_putc(&c->out, '[');
+    LIT(b, "[");
     for (size_t i = 0; i < m; i++) {
         if (i && strcmp(p[i - 1], p[i]) == 0) continue;
-        if (i) mdc_buf_putc(&c->out, ',');
-        mdc_json_str(&c->out, p[i]);
+        if (i) LIT(b, ",");
+        mdc_json_str(b, p[i]);
     }
-    mdc_buf_putc(&c->out, ']');
+    LIT(b, "]");
 }
 
 /* A list whose order means something (primary key columns): as given. */
 static void name_list(mdc_buf *b, const char *const *names, size_t n)
 {
-    mdc_buf_putc(b, '[');
+    LIT(b, "[");
     for (size_t i = 0; i < n; i++) {
-        if (i) mdc_buf_putc(b, ',');
+        if (i) LIT(b, ",");
         str_or_null(b, names[i]);
     }
-    mdc_buf_putc(b, ']');
+    LIT(b, "]");
+}
+
+/* ------------------------------------------------------------------ sorted lists */
+
+static int span_cmp(const void *pa, const void *pb)
+{
+    const span *a = pa, *b = pb;
+    int r = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len);
+    if (r) return r;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static void sorted_reset(canon_ctx *c)
+{
+    mdc_buf_clear(&c->scratch);
+    c->sorted.n = 0;
+}
+
+/* Sorts the spans of scratch bytewise by their text. */
+static void sorted_sort(canon_ctx *c)
+{
+    span *v = c->sorted.v;
+    for (size_t i = 0; i < c->sorted.n; i++)
+        v[i].p = c->scratch.ptr + v[i].off;
+    qsort(v, c->sorted.n, sizeof *v, span_cmp);
+}
+
+/* Appends the sorted spans to out as a JSON array; equal neighbours once when `unique`. */
+static void sorted_emit_array(canon_ctx *c, bool unique)
+{
+    mdc_buf *b = &c->out;
+    const span *v = c->sorted.v;
+    LIT(b, "[");
+    for (size_t i = 0; i < c->sorted.n; i++) {
+        if (unique && i > 0 && span_cmp(&v[i - 1], &v[i]) == 0) continue;
+        if (i) LIT(b, ",");
+        put(b, v[i].p, v[i].len);
+    }
+    LIT(b, "]");
+}
+
+/* ------------------------------------------------------------------ metadata */
+
+/* Marks out[from, now) as a metadata member, left out of structure_json.  `from` is where
+ * its leading comma (or, for an object's first member, its name) starts. */
+static void meta_member(canon_ctx *c, size_t from)
+{
+    span_push(&c->meta, from, c->out.len - from);
+}
+
+/*
+ * The structural form: out without the metadata members, copied into the arena.  A cut
+ * member that opened its object ("{\"description\":null,\"kind\"...") takes the comma after
+ * it along, so the result is again canonical JSON.
+ */
+static const char *structure_text(canon_ctx *c, size_t *len_out)
+{
+    const char *s = c->out.ptr;
+    size_t n = c->out.len, removed = 0;
+    span *v = c->meta.v;
+    for (size_t i = 0; i < c->meta.n; i++) {
+        size_t end = v[i].off + v[i].len;
+        if (s[v[i].off] != ',' && end < n && s[end] == ',') v[i].len++;
+        removed += v[i].len;
+    }
+    char *dst = mdc_alloc(c->arena, n - removed + 1), *p = dst;
+    size_t at = 0;
+    for (size_t i = 0; i < c->meta.n; i++) {
+        memcpy(p, s + at, v[i].off - at);
+        p += v[i].off - at;
+        at = v[i].off + v[i].len;
+    }
+    memcpy(p, s + at, n - at);
+    p += n - at;
+    *p = '\0';
+    *len_out = (size_t)(p - dst);
+    return dst;
 }
 
 /* ------------------------------------------------------------------ models */
 
-static void field_json(canon_ctx *c, const mdc_field *f, const char *type, bool full)
+static void field_json(canon_ctx *c, const mdc_field *f)
 {
     mdc_buf *b = &c->out;
-    mdc_buf_putc(b, '{');
-    key(b, "default");
+    LIT(b, "{\"default\":");
     mdc_json_value(b, f->default_value); /* NULL -> null */
-    key(b, "default_expr");
+    LIT(b, ",\"default_expr\":");
     switch (f->default_expr) {
     case MDC_DX_NONE:
-        mdc_buf_puts(b, "null");
+        LIT(b, "null");
         break;
     case MDC_DX_CUSTOM:
-        mdc_buf_putc(b, '{');
-        key(b, "postgres");
+        LIT(b, "{\"postgres\":");
         str_or_null(b, f->default_pg);
-        key(b, "sqlite");
+        LIT(b, ",\"sqlite\":");
         str_or_null(b, f->default_sqlite);
-        mdc_buf_putc(b, '}');
+        LIT(b, "}");
         break;
     default:
         mdc_json_str(b, mdc_default_expr_name(f->default_expr));
         break;
     }
-    if (full) {
-        key(b, "description");
-        str_or_null(b, f->description);
-    }
-    key(b, "identity");
+    size_t at = b->len;
+    LIT(b, ",\"description\":");
+    str_or_null(b, f->description);
+    meta_member(c, at);
+    LIT(b, ",\"identity\":");
     boolean(b, f->identity);
-    if (full) {
-        key(b, "meta");
-        object_or_empty(b, f->meta);
-    }
-    key(b, "nullable");
+    at = b->len;
+    LIT(b, ",\"meta\":");
+    object_or_empty(b, f->meta);
+    meta_member(c, at);
+    LIT(b, ",\"nullable\":");
     boolean(b, f->nullable);
-    key(b, "references");
+    LIT(b, ",\"references\":");
     if (f->ref_model) {
-        mdc_buf_putc(b, '{');
-        key(b, "field");
+        LIT(b, "{\"field\":");
         str_or_null(b, f->ref_field);
-        key(b, "model");
+        LIT(b, ",\"model\":");
         mdc_json_str(b, f->ref_model);
-        key(b, "on_delete");
+        LIT(b, ",\"on_delete\":");
         mdc_json_str(b, mdc_fk_action_name(f->on_delete));
-        key(b, "on_update");
+        LIT(b, ",\"on_update\":");
         mdc_json_str(b, mdc_fk_action_name(f->on_update));
-        mdc_buf_putc(b, '}');
+        LIT(b, "}");
     } else {
-        mdc_buf_puts(b, "null");
+        LIT(b, "null");
     }
-    key(b, "type");
-    mdc_json_str(b, type);
-    key(b, "unique");
+    LIT(b, ",\"type\":");
+    mdc_json_str(b, mdc_type_canonical(c->arena, &f->type));
+    LIT(b, ",\"unique\":");
     boolean(b, f->unique);
-    mdc_buf_putc(b, '}');
+    LIT(b, "}");
 }
 
 static int cmp_field_name(const void *pa, const void *pb)
@@ -366,21 +426,22 @@ static int cmp_field_name(const void *pa, const void *pb)
     return mdc_json_keycmp(a->name, b->name);
 }
 
-static void fields_json(canon_ctx *c, const mdc_model *m, bool full)
+static void fields_json(canon_ctx *c, const mdc_model *m)
 {
+    mdc_buf *b = &c->out;
     const void **p = ctx_ptrs(c, m->nfields);
     for (size_t i = 0; i < m->nfields; i++)
         p[i] = &m->fields[i];
     qsort(p, m->nfields, sizeof *p, cmp_field_name);
-    mdc_buf_putc(&c->out, '{');
+    LIT(b, "{");
     for (size_t i = 0; i < m->nfields; i++) {
         const mdc_field *f = p[i];
-        if (i) mdc_buf_putc(&c->out, ',');
-        mdc_json_str(&c->out, f->name);
-        mdc_buf_putc(&c->out, ':');
-        field_json(c, f, c->types[f - m->fields], full);
+        if (i) LIT(b, ",");
+        mdc_json_str(b, f->name);
+        LIT(b, ":");
+        field_json(c, f);
     }
-    mdc_buf_putc(&c->out, '}');
+    LIT(b, "}");
 }
 
 static int cmp_check(const void *pa, const void *pb)
@@ -399,172 +460,154 @@ static void checks_json(canon_ctx *c, const mdc_model *m)
     for (size_t i = 0; i < m->nchecks; i++)
         p[i] = &m->checks[i];
     qsort(p, m->nchecks, sizeof *p, cmp_check);
-    mdc_buf_putc(b, '[');
+    LIT(b, "[");
     for (size_t i = 0; i < m->nchecks; i++) {
         const mdc_check *k = p[i];
-        if (i) mdc_buf_putc(b, ',');
-        mdc_buf_putc(b, '{');
-        key(b, "expr");
+        if (i) LIT(b, ",");
+        LIT(b, "{\"expr\":");
         str_or_null(b, k->expr);
-        key(b, "name");
+        LIT(b, ",\"name\":");
         str_or_null(b, k->name);
-        mdc_buf_putc(b, '}');
+        LIT(b, "}");
     }
-    mdc_buf_putc(b, ']');
+    LIT(b, "]");
 }
 
 static void index_json(mdc_buf *b, const mdc_index *ix)
 {
-    mdc_buf_putc(b, '{');
-    key(b, "fields");
-    mdc_buf_putc(b, '[');
+    LIT(b, "{\"fields\":[");
     for (size_t i = 0; i < ix->ncols; i++) {
-        if (i) mdc_buf_putc(b, ',');
-        mdc_buf_putc(b, '{');
-        key(b, "name");
+        if (i) LIT(b, ",");
+        LIT(b, "{\"name\":");
         str_or_null(b, ix->cols[i].field);
-        key(b, "order");
-        mdc_buf_puts(b, ix->cols[i].desc ? "\"desc\"" : "\"asc\"");
-        mdc_buf_putc(b, '}');
+        if (ix->cols[i].desc)
+            LIT(b, ",\"order\":\"desc\"}");
+        else
+            LIT(b, ",\"order\":\"asc\"}");
     }
-    mdc_buf_putc(b, ']');
-    key(b, "name");
+    LIT(b, "],\"name\":");
     str_or_null(b, ix->name);
-    key(b, "unique");
+    LIT(b, ",\"unique\":");
     boolean(b, ix->unique);
-    key(b, "where");
+    LIT(b, ",\"where\":");
     str_or_null(b, ix->where);
-    mdc_buf_putc(b, '}');
+    LIT(b, "}");
 }
 
 static void indexes_json(canon_ctx *c, const mdc_model *m)
 {
-    spans_reset(c);
+    sorted_reset(c);
     for (size_t i = 0; i < m->nindexes; i++) {
         size_t from = c->scratch.len;
         index_json(&c->scratch, &m->indexes[i]);
-        span_push(c, from);
+        span_push(&c->sorted, from, c->scratch.len - from);
     }
-    spans_sort(c);
-    spans_emit_array(c, false);
+    sorted_sort(c);
+    sorted_emit_array(c, false);
 }
 
 static void uniques_json(canon_ctx *c, const mdc_model *m)
 {
-    spans_reset(c);
+    sorted_reset(c);
     for (size_t i = 0; i < m->nuniques; i++) {
         size_t from = c->scratch.len;
         name_list(&c->scratch, m->uniques[i].fields, m->uniques[i].nfields);
-        span_push(c, from);
+        span_push(&c->sorted, from, c->scratch.len - from);
     }
-    spans_sort(c);
-    spans_emit_array(c, true);
+    sorted_sort(c);
+    sorted_emit_array(c, true);
 }
 
-static void model_json(canon_ctx *c, const mdc_doc *d, const mdc_model *m, bool full)
+static void model_json(canon_ctx *c, const mdc_doc *d, const mdc_model *m)
 {
     mdc_buf *b = &c->out;
-    mdc_buf_putc(b, '{');
-    key(b, "checks");
+    LIT(b, "{\"checks\":");
     checks_json(c, m);
-    if (full) {
-        key(b, "description");
-        str_or_null(b, d->description);
-    }
-    key(b, "fields");
-    fields_json(c, m, full);
-    key(b, "indexes");
+    size_t at = b->len;
+    LIT(b, ",\"description\":");
+    str_or_null(b, d->description);
+    meta_member(c, at);
+    LIT(b, ",\"fields\":");
+    fields_json(c, m);
+    LIT(b, ",\"indexes\":");
     indexes_json(c, m);
-    key(b, "kind");
-    mdc_buf_puts(b, "\"model\"");
-    if (full) {
-        key(b, "meta");
-        object_or_empty(b, m->meta);
-    }
-    key(b, "name");
+    LIT(b, ",\"kind\":\"model\"");
+    at = b->len;
+    LIT(b, ",\"meta\":");
+    object_or_empty(b, m->meta);
+    meta_member(c, at);
+    LIT(b, ",\"name\":");
     str_or_null(b, d->name);
-    if (full) {
-        key(b, "owner");
-        str_or_null(b, m->owner);
-    }
-    key(b, "primary_key");
+    at = b->len;
+    LIT(b, ",\"owner\":");
+    str_or_null(b, m->owner);
+    meta_member(c, at);
+    LIT(b, ",\"primary_key\":");
     name_list(b, m->primary_key, m->npk);
-    key(b, "reserved");
+    LIT(b, ",\"reserved\":");
     sorted_names(c, m->reserved, m->nreserved);
-    key(b, "schema");
+    LIT(b, ",\"schema\":");
     str_or_null(b, m->schema);
-    key(b, "source");
+    LIT(b, ",\"source\":");
     str_or_null(b, m->source);
-    key(b, "table");
+    LIT(b, ",\"table\":");
     str_or_null(b, m->table);
-    if (full) {
-        key(b, "tags");
-        sorted_names(c, m->tags, m->ntags);
-    }
-    key(b, "unique");
+    at = b->len;
+    LIT(b, ",\"tags\":");
+    sorted_names(c, m->tags, m->ntags);
+    meta_member(c, at);
+    LIT(b, ",\"unique\":");
     uniques_json(c, m);
-    if (full) {
-        key(b, "version");
-        semver(c, b, &d->version);
-    }
-    mdc_buf_putc(b, '}');
-}
-
-/* The canonical spelling of every field's type, computed once for both forms. */
-static void model_types(canon_ctx *c, const mdc_model *m)
-{
-    if (m->nfields > c->cap_types) {
-        c->cap_types = m->nfields < 64 ? 64 : 2 * m->nfields;
-        c->types = xrealloc(c->types, c->cap_types * sizeof *c->types);
-    }
-    for (size_t i = 0; i < m->nfields; i++)
-        c->types[i] = mdc_type_canonical(c->arena, &m->fields[i].type);
+    at = b->len;
+    LIT(b, ",\"version\":");
+    semver(c, b, &d->version);
+    meta_member(c, at);
+    LIT(b, "}");
 }
 
 /* ------------------------------------------------------------------ other kinds */
 
-static void source_json(canon_ctx *c, const mdc_doc *d, const mdc_source *s, bool full)
+/* "description" opens these objects: its cut takes the following comma along. */
+static void doc_description(canon_ctx *c, const mdc_doc *d)
 {
-    mdc_buf *b = &c->out;
-    mdc_buf_putc(b, '{');
-    if (full) {
-        key(b, "description");
-        str_or_null(b, d->description);
-    }
-    key(b, "kind");
-    mdc_buf_puts(b, "\"source\"");
-    key(b, "name");
-    str_or_null(b, d->name);
-    key(b, "type");
-    str_or_null(b, s->type);
-    key(b, "uri");
-    str_or_null(b, s->uri);
-    if (full) {
-        key(b, "version");
-        semver(c, b, &d->version);
-    }
-    mdc_buf_putc(b, '}');
+    size_t at = c->out.len;
+    LIT(&c->out, "{\"description\":");
+    str_or_null(&c->out, d->description);
+    meta_member(c, at + 1);
 }
 
-static void entity_json(canon_ctx *c, const mdc_doc *d, const mdc_entity *e, bool full)
+static void doc_version(canon_ctx *c, const mdc_doc *d)
+{
+    size_t at = c->out.len;
+    LIT(&c->out, ",\"version\":");
+    semver(c, &c->out, &d->version);
+    meta_member(c, at);
+}
+
+static void source_json(canon_ctx *c, const mdc_doc *d, const mdc_source *s)
 {
     mdc_buf *b = &c->out;
-    mdc_buf_putc(b, '{');
-    if (full) {
-        key(b, "description");
-        str_or_null(b, d->description);
-    }
-    key(b, "kind");
-    mdc_buf_puts(b, "\"entity\"");
-    key(b, "maps_to");
-    sorted_names(c, e->maps_to, e->nmaps);
-    key(b, "name");
+    doc_description(c, d);
+    LIT(b, ",\"kind\":\"source\",\"name\":");
     str_or_null(b, d->name);
-    if (full) {
-        key(b, "version");
-        semver(c, b, &d->version);
-    }
-    mdc_buf_putc(b, '}');
+    LIT(b, ",\"type\":");
+    str_or_null(b, s->type);
+    LIT(b, ",\"uri\":");
+    str_or_null(b, s->uri);
+    doc_version(c, d);
+    LIT(b, "}");
+}
+
+static void entity_json(canon_ctx *c, const mdc_doc *d, const mdc_entity *e)
+{
+    mdc_buf *b = &c->out;
+    doc_description(c, d);
+    LIT(b, ",\"kind\":\"entity\",\"maps_to\":");
+    sorted_names(c, e->maps_to, e->nmaps);
+    LIT(b, ",\"name\":");
+    str_or_null(b, d->name);
+    doc_version(c, d);
+    LIT(b, "}");
 }
 
 static int cmp_contract_field(const void *pa, const void *pb)
@@ -574,82 +617,67 @@ static int cmp_contract_field(const void *pa, const void *pb)
     return mdc_json_keycmp(a->name, b->name);
 }
 
-static void contract_json(canon_ctx *c, const mdc_doc *d, const mdc_contract *k, bool full)
+static void contract_json(canon_ctx *c, const mdc_doc *d, const mdc_contract *k)
 {
     mdc_buf *b = &c->out;
-    mdc_buf_putc(b, '{');
-    key(b, "compatibility");
+    LIT(b, "{\"compatibility\":");
     mdc_json_str(b, mdc_compat_name(k->compatibility));
-    key(b, "consumer");
+    LIT(b, ",\"consumer\":");
     str_or_null(b, k->consumer);
-    if (full) {
-        key(b, "description");
-        str_or_null(b, d->description);
-    }
-    key(b, "fields");
+    size_t at = b->len;
+    LIT(b, ",\"description\":");
+    str_or_null(b, d->description);
+    meta_member(c, at);
+    LIT(b, ",\"fields\":{");
     const void **p = ctx_ptrs(c, k->nfields);
     for (size_t i = 0; i < k->nfields; i++)
         p[i] = &k->fields[i];
     qsort(p, k->nfields, sizeof *p, cmp_contract_field);
-    mdc_buf_putc(b, '{');
     for (size_t i = 0; i < k->nfields; i++) {
         const mdc_contract_field *f = p[i];
-        if (i) mdc_buf_putc(b, ',');
+        if (i) LIT(b, ",");
         mdc_json_str(b, f->name);
-        mdc_buf_putc(b, ':');
+        LIT(b, ":");
         if (f->type)
             mdc_json_str(b, mdc_type_canonical(c->arena, f->type));
         else
-            mdc_buf_puts(b, "null");
+            LIT(b, "null");
     }
-    mdc_buf_putc(b, '}');
-    key(b, "kind");
-    mdc_buf_puts(b, "\"contract\"");
-    key(b, "model");
+    LIT(b, "},\"kind\":\"contract\",\"model\":");
     str_or_null(b, k->model);
-    key(b, "name");
+    LIT(b, ",\"name\":");
     str_or_null(b, d->name);
-    if (full) {
-        key(b, "version");
-        semver(c, b, &d->version);
-    }
-    mdc_buf_putc(b, '}');
+    doc_version(c, d);
+    LIT(b, "}");
 }
 
 /* ------------------------------------------------------------------ documents */
 
-/* Writes the full (full = true) or structural form of d into c->out, replacing it. */
-static void doc_json(canon_ctx *c, const mdc_doc *d, bool full)
+static void canon_doc(canon_ctx *c, mdc_doc *d)
 {
     mdc_buf_clear(&c->out);
+    c->meta.n = 0;
     assert(d->body);
     switch (d->kind) {
     case MDC_KIND_MODEL:
-        model_json(c, d, d->body, full);
+        model_json(c, d, d->body);
         break;
     case MDC_KIND_SOURCE:
-        source_json(c, d, d->body, full);
+        source_json(c, d, d->body);
         break;
     case MDC_KIND_ENTITY:
-        entity_json(c, d, d->body, full);
+        entity_json(c, d, d->body);
         break;
     case MDC_KIND_CONTRACT:
-        contract_json(c, d, d->body, full);
+        contract_json(c, d, d->body);
         break;
     }
-}
-
-static void canon_doc(canon_ctx *c, mdc_doc *d)
-{
-    if (d->kind == MDC_KIND_MODEL) model_types(c, d->body);
-
-    doc_json(c, d, true);
     d->canonical_json = mdc_strndup(c->arena, c->out.ptr, c->out.len);
     mdc_xxh128_hex(c->out.ptr, c->out.len, d->checksum);
 
-    doc_json(c, d, false);
-    d->structure_json = mdc_strndup(c->arena, c->out.ptr, c->out.len);
-    mdc_xxh128_hex(c->out.ptr, c->out.len, d->structure_checksum);
+    size_t slen;
+    d->structure_json = structure_text(c, &slen);
+    mdc_xxh128_hex(d->structure_json, slen, d->structure_checksum);
 }
 
 void mdc_canon_doc(mdc_arena *a, mdc_doc *d)
@@ -686,24 +714,25 @@ static void rules_json(mdc_buf *b, const mdc_project *p)
         if (r->rule && (r->bump >= 0 || r->risk >= 0)) v[n++] = (rule_ref){r, i};
     }
     qsort(v, n, sizeof *v, cmp_rule);
-    mdc_buf_putc(b, '{');
+    LIT(b, "{");
     for (size_t i = 0; i < n; i++) {
         const mdc_rule_override *r = v[i].r;
         if (i && strcmp(v[i - 1].r->rule, r->rule) == 0) continue;
-        if (i) mdc_buf_putc(b, ',');
+        if (i) LIT(b, ",");
         mdc_json_str(b, r->rule);
-        mdc_buf_puts(b, ":{");
+        LIT(b, ":{");
         if (r->bump >= 0) {
-            key(b, "bump");
+            LIT(b, "\"bump\":");
             mdc_json_str(b, mdc_bump_name((mdc_bump)r->bump));
         }
         if (r->risk >= 0) {
-            key(b, "risk");
+            if (r->bump >= 0) LIT(b, ",");
+            LIT(b, "\"risk\":");
             mdc_json_str(b, mdc_risk_name((mdc_risk)r->risk));
         }
-        mdc_buf_putc(b, '}');
+        LIT(b, "}");
     }
-    mdc_buf_putc(b, '}');
+    LIT(b, "}");
     if (v != small) free(v);
 }
 
@@ -711,35 +740,29 @@ static void project_json(canon_ctx *c, const mdc_project *p)
 {
     mdc_buf *b = &c->out;
     mdc_buf_clear(b);
-    mdc_buf_putc(b, '{');
-    key(b, "dialects");
-    mdc_buf_putc(b, '[');
-    if (p->dialect_postgres) mdc_buf_puts(b, "\"postgres\"");
-    if (p->dialect_postgres && p->dialect_sqlite) mdc_buf_putc(b, ',');
-    if (p->dialect_sqlite) mdc_buf_puts(b, "\"sqlite\"");
-    mdc_buf_putc(b, ']');
-    key(b, "max_risk");
+    LIT(b, "{\"dialects\":[");
+    if (p->dialect_postgres) LIT(b, "\"postgres\"");
+    if (p->dialect_postgres && p->dialect_sqlite) LIT(b, ",");
+    if (p->dialect_sqlite) LIT(b, "\"sqlite\"");
+    LIT(b, "],\"max_risk\":");
     mdc_json_str(b, mdc_risk_name(p->max_risk));
-    key(b, "migrations");
+    LIT(b, ",\"migrations\":");
     str_or_null(b, p->migrations);
-    key(b, "models");
+    LIT(b, ",\"models\":");
     sorted_names(c, p->model_dirs, p->nmodel_dirs);
-    key(b, "postgres");
-    mdc_buf_putc(b, '{');
-    key(b, "schema");
+    LIT(b, ",\"postgres\":{\"schema\":");
     str_or_null(b, p->pg_schema);
-    mdc_buf_putc(b, '}');
-    key(b, "project");
+    LIT(b, "},\"project\":");
     str_or_null(b, p->name);
-    key(b, "reserved_models");
+    LIT(b, ",\"reserved_models\":");
     sorted_names(c, p->reserved_models, p->nreserved_models);
-    key(b, "rules");
+    LIT(b, ",\"rules\":");
     rules_json(b, p);
-    key(b, "snapshot");
+    LIT(b, ",\"snapshot\":");
     str_or_null(b, p->snapshot);
-    key(b, "version");
+    LIT(b, ",\"version\":");
     semver(c, b, &p->version);
-    mdc_buf_putc(b, '}');
+    LIT(b, "}");
 }
 
 void mdc_canon_project(mdc_arena *a, mdc_project *p)
@@ -765,28 +788,28 @@ void mdc_canon_registry(mdc_arena *a, mdc_registry *reg)
     }
 
     /* "KIND/NAME CHECKSUM\n" per document, sorted bytewise. */
-    spans_reset(&c);
+    sorted_reset(&c);
     for (size_t i = 0; i < reg->ndocs; i++) {
         const mdc_doc *d = reg->docs[i];
         size_t from = c.scratch.len;
         mdc_buf_puts(&c.scratch, mdc_kind_name(d->kind));
-        mdc_buf_putc(&c.scratch, '/');
+        LIT(&c.scratch, "/");
         mdc_buf_puts(&c.scratch, d->name ? d->name : "");
-        mdc_buf_putc(&c.scratch, ' ');
-        mdc_buf_put(&c.scratch, d->checksum, 32);
-        mdc_buf_putc(&c.scratch, '\n');
-        span_push(&c, from);
+        LIT(&c.scratch, " ");
+        put(&c.scratch, d->checksum, 32);
+        LIT(&c.scratch, "\n");
+        span_push(&c.sorted, from, c.scratch.len - from);
     }
-    spans_sort(&c);
+    sorted_sort(&c);
 
-    /* Hash the lines, then "mdc.yaml JSON\n", as one byte stream. */
+    /* The lines, then "mdc.yaml JSON\n", hashed as one byte string. */
     mdc_buf_clear(&c.out);
-    for (size_t i = 0; i < c.nspans; i++)
-        mdc_buf_put(&c.out, c.spans[i].p, c.spans[i].len);
+    for (size_t i = 0; i < c.sorted.n; i++)
+        put(&c.out, c.sorted.v[i].p, c.sorted.v[i].len);
     if (reg->project) {
-        mdc_buf_puts(&c.out, "mdc.yaml ");
+        LIT(&c.out, "mdc.yaml ");
         mdc_buf_puts(&c.out, reg->project->canonical_json);
-        mdc_buf_putc(&c.out, '\n');
+        LIT(&c.out, "\n");
     }
     mdc_xxh128_hex(c.out.ptr ? c.out.ptr : "", c.out.len, reg->checksum);
     ctx_free(&c);

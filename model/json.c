@@ -27,6 +27,11 @@
 
 /* ------------------------------------------------------------------ strings */
 
+static inline bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
 /* Escape sequence for a byte, or NULL when it is copied as is. */
 static const char *escape_of(unsigned char c, char tmp[8])
 {
@@ -59,16 +64,28 @@ static const char *escape_of(unsigned char c, char tmp[8])
 
 void mdc_json_strn(mdc_buf *b, const char *s, size_t len)
 {
-    /* Copy runs of plain bytes at once: most strings need no escape at all. */
+    /* Most strings need no escape at all: find the first byte that does, and copy every
+     * run of plain bytes with one memcpy. */
+    size_t i = 0;
+    while (i < len && !needs_escape((unsigned char)s[i]))
+        i++;
     mdc_buf_grow(b, len + 2);
-    mdc_buf_putc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
+    char *p = b->ptr + b->len;
+    *p++ = '"';
+    memcpy(p, s, i);
+    b->len += i + 1;
+    if (i == len) { /* the common case: nothing to escape, room already made */
+        b->ptr[b->len++] = '"';
+        b->ptr[b->len] = '\0';
+        return;
+    }
+    size_t run = i;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!needs_escape(c)) continue;
         char tmp[8];
-        const char *esc = escape_of((unsigned char)s[i], tmp);
-        if (!esc) continue;
         mdc_buf_put(b, s + run, i - run);
-        mdc_buf_puts(b, esc);
+        mdc_buf_puts(b, escape_of(c, tmp));
         run = i + 1;
     }
     mdc_buf_put(b, s + run, len - run);
@@ -168,6 +185,9 @@ static int shortest_digits(double v, char digits[20], int *n_out)
     }
     /* 17 significant digits always identify a double. */
     assert(!"17 digits did not round-trip");
+    int exp10;
+    e_digits(v, 17, digits, &exp10);
+    *n_out = exp10 + 1;
     return 17;
 }
 

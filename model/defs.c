@@ -41,10 +41,16 @@ const char *mdc_default_expr_name(mdc_default_expr e)
     return (unsigned)e < 5 ? n[e] : "?";
 }
 
+/* A partly loaded document may have no name: it sorts as "". */
+static const char *name_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
 static int cmp_key(mdc_kind k, const char *name, const mdc_doc *d)
 {
     if (k != d->kind) return k < d->kind ? -1 : 1;
-    return strcmp(name, d->name);
+    return strcmp(name_or_empty(name), name_or_empty(d->name));
 }
 
 mdc_doc *mdc_registry_find(const mdc_registry *r, mdc_kind kind, const char *name)
@@ -71,6 +77,6 @@ const mdc_model *mdc_registry_model(const mdc_registry *r, const char *name)
 const mdc_field *mdc_model_field(const mdc_model *m, const char *name)
 {
     for (size_t i = 0; i < m->nfields; i++)
-        if (strcmp(m->fields[i].name, name) == 0) return &m->fields[i];
+        if (m->fields[i].name && name && strcmp(m->fields[i].name, name) == 0) return &m->fields[i];
     return NULL;
 }

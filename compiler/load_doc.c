@@ -57,11 +57,11 @@ static bool read_common(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *root)
 
     const mdc_ynode *v = mdc_lget(root, "version", NULL);
     if (v)
-        mdc_lversion(c, v, &doc->version, &doc->version_loc, &doc->version_off,
-                     &doc->version_len);
+        mdc_lversion(c, v, &doc->version, &doc->version_loc, &doc->version_off, &doc->version_len);
 
     const mdc_ynode *desc = mdc_lget(root, "description", NULL);
-    if (desc && !mdc_yscalar_is_null(desc)) doc->description = mdc_lstring(c, desc, "`description`");
+    if (desc && !mdc_yscalar_is_null(desc))
+        doc->description = mdc_lstring(c, desc, "`description`");
     return name != NULL;
 }
 
@@ -71,8 +71,8 @@ static bool read_common(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *root)
  * The root must be a mapping.  A document without a usable kind or name yields NULL
  * (after its problems are reported); any other problem still yields the document.
  */
-mdc_doc *mdc_load_document(mdc_arena *a, const mdc_project *p, const char *path,
-                           const mdc_ydoc *yd, mdc_diags *d)
+mdc_doc *mdc_load_document(mdc_arena *a, const mdc_project *p, const char *path, const mdc_ydoc *yd,
+                           mdc_diags *d)
 {
     mdc_lctx c = {a, d, path, p};
     const mdc_ynode *root = yd ? yd->root : NULL;
@@ -90,10 +90,18 @@ mdc_doc *mdc_load_document(mdc_arena *a, const mdc_project *p, const char *path,
     bool named = read_common(&c, doc, root);
 
     switch (doc->kind) {
-    case MDC_KIND_MODEL: mdc_load_model_body(&c, doc, root); break;
-    case MDC_KIND_SOURCE: mdc_load_source_body(&c, doc, root); break;
-    case MDC_KIND_ENTITY: mdc_load_entity_body(&c, doc, root); break;
-    case MDC_KIND_CONTRACT: mdc_load_contract_body(&c, doc, root); break;
+    case MDC_KIND_MODEL:
+        mdc_load_model_body(&c, doc, root);
+        break;
+    case MDC_KIND_SOURCE:
+        mdc_load_source_body(&c, doc, root);
+        break;
+    case MDC_KIND_ENTITY:
+        mdc_load_entity_body(&c, doc, root);
+        break;
+    case MDC_KIND_CONTRACT:
+        mdc_load_contract_body(&c, doc, root);
+        break;
     }
     return named ? doc : NULL;
 }
@@ -127,7 +135,8 @@ static char *snake(mdc_arena *a, const char *name)
             s1[k++] = name[i];
             s1[k++] = '_';
             s1[k++] = name[i + 1];
-            for (i += 2; i < n && lower(name[i]); i++) s1[k++] = name[i];
+            for (i += 2; i < n && lower(name[i]); i++)
+                s1[k++] = name[i];
         } else {
             s1[k++] = name[i++];
         }
@@ -162,9 +171,9 @@ static bool vowel(char ch)
 
 /* English nouns whose plural is not regular (whole last word only). */
 static const char *const irregular[][2] = {
-    {"person", "people"}, {"child", "children"}, {"man", "men"},     {"woman", "women"},
-    {"mouse", "mice"},    {"goose", "geese"},    {"tooth", "teeth"}, {"foot", "feet"},
-    {"datum", "data"},
+    {"person", "people"}, {"child", "children"}, {"man", "men"},
+    {"woman", "women"},   {"mouse", "mice"},     {"goose", "geese"},
+    {"tooth", "teeth"},   {"foot", "feet"},      {"datum", "data"},
 };
 
 /*
@@ -203,7 +212,8 @@ static const char *fit(mdc_arena *a, const char *ident)
     size_t len = strlen(ident);
     if (len <= MDC_NAME_MAX) return ident;
     size_t keep = 54;
-    while (keep > 0 && ident[keep - 1] == '_') keep--;
+    while (keep > 0 && ident[keep - 1] == '_')
+        keep--;
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)XXH3_64bits(ident, len));
     return mdc_printf(a, "%.*s_%.8s", (int)keep, ident, hex);

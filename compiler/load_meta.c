@@ -17,8 +17,7 @@
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
-static const char *const source_keys[] = {"kind", "name", "version", "description", "type",
-                                          "uri"};
+static const char *const source_keys[] = {"kind", "name", "version", "description", "type", "uri"};
 static const char *const source_types[] = {"postgres", "sqlite", "mysql", "mongo", "qdrant",
                                            "kafka",    "s3",     "api",   "other"};
 static const char *const entity_keys[] = {"kind", "name", "version", "description", "maps_to"};
@@ -226,7 +225,8 @@ void mdc_load_contract_body(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *ro
     const char *where = mdc_printf(c->a, "contract `%s`", doc->name);
     mdc_lcheck_keys(c, root, where, contract_keys, COUNT(contract_keys));
     const mdc_ynode *n;
-    if ((n = mdc_lrequire(c, root, "consumer", where))) k->consumer = mdc_lstring(c, n, "`consumer`");
+    if ((n = mdc_lrequire(c, root, "consumer", where)))
+        k->consumer = mdc_lstring(c, n, "`consumer`");
     if ((n = mdc_lrequire(c, root, "model", where))) {
         k->model = mdc_lname(c, n, MDC_NAME_MODEL, "`model`");
         k->model_loc = mdc_lloc(c, n);

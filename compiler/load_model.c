@@ -26,15 +26,14 @@
 #define COUNT(a) (sizeof(a) / sizeof *(a))
 
 static const char *const model_keys[] = {
-    "kind",    "name",     "table",       "schema", "source",  "version",
-    "description", "owner", "tags",        "meta",   "fields",  "reserved",
-    "primary_key", "unique", "indexes",    "checks", "renamed_from",
+    "kind",        "name",   "table",   "schema", "source",       "version",
+    "description", "owner",  "tags",    "meta",   "fields",       "reserved",
+    "primary_key", "unique", "indexes", "checks", "renamed_from",
 };
 
 static const char *const field_keys[] = {
-    "type",       "nullable",   "default",   "default_expr", "primary_key",
-    "identity",   "unique",     "references", "on_delete",   "on_update",
-    "description", "renamed_from", "meta",
+    "type",       "nullable",  "default",   "default_expr", "primary_key",  "identity", "unique",
+    "references", "on_delete", "on_update", "description",  "renamed_from", "meta",
 };
 
 static const char *const index_keys[] = {"fields", "order", "unique", "where", "name"};
@@ -74,13 +73,12 @@ static mdc_field *find_field(const mload *L, const char *name)
 }
 
 /* The field called name, or NULL after UNKNOWN_FIELD at n ("did you mean"). */
-static mdc_field *need_field(const mload *L, const mdc_ynode *n, const char *name,
-                             const char *user)
+static mdc_field *need_field(const mload *L, const mdc_ynode *n, const char *name, const char *user)
 {
     mdc_field *f = find_field(L, name);
     if (f) return f;
-    mdc_diag *dg = mdc_lerr(L->c, "UNKNOWN_FIELD", n, "%s refers to unknown field `%s`", user,
-                            name);
+    mdc_diag *dg =
+        mdc_lerr(L->c, "UNKNOWN_FIELD", n, "%s refers to unknown field `%s`", user, name);
     mdc_lsuggest(L->c, dg, name, L->field_names, L->m->nfields);
     return NULL;
 }
@@ -134,7 +132,8 @@ static bool all_digits(const char *s, int n)
 static int number_at(const char *s, int n)
 {
     int v = 0;
-    for (int i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
     return v;
 }
 
@@ -155,15 +154,15 @@ static const char *parse_date(const char *s)
 /* time := HH:MM:SS ('.' [0-9]{1,6})?  Returns the end, or NULL. */
 static const char *parse_time(const char *s)
 {
-    if (strlen(s) < 8 || !all_digits(s, 2) || s[2] != ':' || !all_digits(s + 3, 2) ||
-        s[5] != ':' || !all_digits(s + 6, 2))
+    if (strlen(s) < 8 || !all_digits(s, 2) || s[2] != ':' || !all_digits(s + 3, 2) || s[5] != ':' ||
+        !all_digits(s + 6, 2))
         return NULL;
-    if (number_at(s, 2) > 23 || number_at(s + 3, 2) > 59 || number_at(s + 6, 2) > 59)
-        return NULL;
+    if (number_at(s, 2) > 23 || number_at(s + 3, 2) > 59 || number_at(s + 6, 2) > 59) return NULL;
     const char *p = s + 8;
     if (*p == '.') {
         int k = 0;
-        for (p++; *p >= '0' && *p <= '9'; p++) k++;
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            k++;
         if (k < 1 || k > 6) return NULL;
     }
     return p;
@@ -250,13 +249,16 @@ static const char *decimal_text(mdc_arena *a, const char *s, size_t *int_digits,
     if (*p) return NULL;
     /* integer part = digits[0, point), fraction = digits[point, nd), zero-padded */
     mdc_buf ip = MDC_BUF_INIT, fp = MDC_BUF_INIT;
-    for (long i = 0; i < point; i++) mdc_buf_putc(&ip, i < (long)nd ? digits[i] : '0');
+    for (long i = 0; i < point; i++)
+        mdc_buf_putc(&ip, i < (long)nd ? digits[i] : '0');
     for (long i = point; i < (long)nd; i++)
         mdc_buf_putc(&fp, i < 0 ? '0' : digits[i]);
     const char *is = ip.ptr ? ip.ptr : "", *fs = fp.ptr ? fp.ptr : "";
-    while (*is == '0') is++;
+    while (*is == '0')
+        is++;
     size_t flen = strlen(fs);
-    while (flen && fs[flen - 1] == '0') flen--;
+    while (flen && fs[flen - 1] == '0')
+        flen--;
     *int_digits = strlen(is);
     *frac_digits = flen;
     const char *out;
@@ -302,19 +304,21 @@ static const char *string_of(const mdc_ynode *n)
 static mdc_value *int_default(const mload *L, const mdc_ynode *n, const char *fname,
                               const mdc_type *t)
 {
-    int64_t lo = t->base == MDC_T_INT16 ? INT16_MIN : t->base == MDC_T_INT32 ? INT32_MIN
-                                                                            : INT64_MIN;
-    int64_t hi = t->base == MDC_T_INT16 ? INT16_MAX : t->base == MDC_T_INT32 ? INT32_MAX
-                                                                            : INT64_MAX;
+    int64_t lo = t->base == MDC_T_INT16   ? INT16_MIN
+                 : t->base == MDC_T_INT32 ? INT32_MIN
+                                          : INT64_MIN;
+    int64_t hi = t->base == MDC_T_INT16   ? INT16_MAX
+                 : t->base == MDC_T_INT32 ? INT32_MAX
+                                          : INT64_MAX;
     int64_t i;
     if (n->kind == MDC_Y_SCALAR && mdc_yscalar_int(n, &i) && i >= lo && i <= hi) {
         mdc_value *v = new_value(L->c->a, MDC_V_INT);
         v->i = i;
         return v;
     }
-    return bad_default(L, n, fname, t,
-                       mdc_printf(L->c->a, "an integer from %lld to %lld", (long long)lo,
-                                  (long long)hi));
+    return bad_default(
+        L, n, fname, t,
+        mdc_printf(L->c->a, "an integer from %lld to %lld", (long long)lo, (long long)hi));
 }
 
 static mdc_value *float_default(const mload *L, const mdc_ynode *n, const char *fname,
@@ -335,12 +339,10 @@ static mdc_value *decimal_default(const mload *L, const mdc_ynode *n, const char
 {
     const char *text = NULL;
     size_t id = 0, fd = 0;
-    if (n->kind == MDC_Y_SCALAR && n->str &&
-        (mdc_yscalar_is_number(n) || mdc_yscalar_is_string(n)))
+    if (n->kind == MDC_Y_SCALAR && n->str && (mdc_yscalar_is_number(n) || mdc_yscalar_is_string(n)))
         text = decimal_text(L->c->a, n->str, &id, &fd);
     if (!text) return bad_default(L, n, fname, t, "a decimal number");
-    if (t->precision > 0 &&
-        (id > (size_t)(t->precision - t->scale) || fd > (size_t)t->scale))
+    if (t->precision > 0 && (id > (size_t)(t->precision - t->scale) || fd > (size_t)t->scale))
         return bad_default(L, n, fname, t,
                            mdc_printf(L->c->a,
                                       "a number with at most %d digits before the point and "
@@ -355,9 +357,9 @@ static mdc_value *string_default(const mload *L, const mdc_ynode *n, const char 
     const char *s = string_of(n);
     if (!s) return bad_default(L, n, fname, t, "a string");
     if (t->length > 0 && code_points(s) > (size_t)t->length)
-        return bad_default(L, n, fname, t,
-                           mdc_printf(L->c->a, "a string of at most %d characters",
-                                      (int)t->length));
+        return bad_default(
+            L, n, fname, t,
+            mdc_printf(L->c->a, "a string of at most %d characters", (int)t->length));
     return string_value(L->c->a, s);
 }
 
@@ -398,7 +400,8 @@ static mdc_value *text_default(const mload *L, const mdc_ynode *n, const char *f
     if (!ok) return bad_default(L, n, fname, t, expect);
     mdc_value *v = string_value(L->c->a, s);
     if (t->base == MDC_T_UUID)
-        for (char *q = (char *)v->s; *q; q++) *q = (char)tolower((unsigned char)*q);
+        for (char *q = (char *)v->s; *q; q++)
+            *q = (char)tolower((unsigned char)*q);
     return v;
 }
 
@@ -416,8 +419,7 @@ static mdc_value *enum_default(const mload *L, const mdc_ynode *n, const char *f
     return NULL;
 }
 
-static mdc_value *literal(const mload *L, const mdc_ynode *n, const char *fname,
-                          const mdc_type *t);
+static mdc_value *literal(const mload *L, const mdc_ynode *n, const char *fname, const mdc_type *t);
 
 /* array-literal := [element-literal, ...] */
 static mdc_value *array_default(const mload *L, const mdc_ynode *n, const char *fname,
@@ -438,8 +440,7 @@ static mdc_value *array_default(const mload *L, const mdc_ynode *n, const char *
 }
 
 /* A `default:` literal that fits type t, or NULL after BAD_DEFAULT. */
-static mdc_value *literal(const mload *L, const mdc_ynode *n, const char *fname,
-                          const mdc_type *t)
+static mdc_value *literal(const mload *L, const mdc_ynode *n, const char *fname, const mdc_type *t)
 {
     if (!n) return NULL;
     if (t->array) return array_default(L, n, fname, t);
@@ -454,20 +455,27 @@ static mdc_value *literal(const mload *L, const mdc_ynode *n, const char *fname,
         return bad_default(L, n, fname, t, "true or false");
     case MDC_T_INT16:
     case MDC_T_INT32:
-    case MDC_T_INT64: return int_default(L, n, fname, t);
+    case MDC_T_INT64:
+        return int_default(L, n, fname, t);
     case MDC_T_FLOAT32:
-    case MDC_T_FLOAT64: return float_default(L, n, fname, t);
-    case MDC_T_DECIMAL: return decimal_default(L, n, fname, t);
-    case MDC_T_STRING: return string_default(L, n, fname, t);
+    case MDC_T_FLOAT64:
+        return float_default(L, n, fname, t);
+    case MDC_T_DECIMAL:
+        return decimal_default(L, n, fname, t);
+    case MDC_T_STRING:
+        return string_default(L, n, fname, t);
     case MDC_T_BYTES:
         mdc_lerr(L->c, "BAD_DEFAULT", n,
                  "field `%s` has type bytes, which has no literal defaults "
                  "(use default_expr with SQL)",
                  fname);
         return NULL;
-    case MDC_T_JSON: return mdc_lvalue(L->c->a, n);
-    case MDC_T_ENUM: return enum_default(L, n, fname, t);
-    default: return text_default(L, n, fname, t);
+    case MDC_T_JSON:
+        return mdc_lvalue(L->c->a, n);
+    case MDC_T_ENUM:
+        return enum_default(L, n, fname, t);
+    default:
+        return text_default(L, n, fname, t);
     }
 }
 
@@ -479,12 +487,14 @@ static bool dx_fits(mdc_default_expr e, const mdc_type *t)
 {
     if (t->array) return false;
     switch (e) {
-    case MDC_DX_NOW: return t->base == MDC_T_TIMESTAMP || t->base == MDC_T_TIMESTAMPTZ;
+    case MDC_DX_NOW:
+        return t->base == MDC_T_TIMESTAMP || t->base == MDC_T_TIMESTAMPTZ;
     case MDC_DX_CURRENT_DATE:
-        return t->base == MDC_T_DATE || t->base == MDC_T_TIMESTAMP ||
-               t->base == MDC_T_TIMESTAMPTZ;
-    case MDC_DX_UUID: return t->base == MDC_T_UUID;
-    default: return true;
+        return t->base == MDC_T_DATE || t->base == MDC_T_TIMESTAMP || t->base == MDC_T_TIMESTAMPTZ;
+    case MDC_DX_UUID:
+        return t->base == MDC_T_UUID;
+    default:
+        return true;
     }
 }
 
@@ -511,9 +521,8 @@ static void load_default_expr(const mload *L, mdc_field *f, const mdc_ynode *n, 
     int i = mdc_lenum(c, n, where, dx_names, COUNT(dx_names));
     if (i < 0) return;
     if (type_ok && !dx_fits(dx_values[i], &f->type)) {
-        mdc_lerr(c, "BAD_DEFAULT", n,
-                 "`default_expr: %s` does not fit field `%s` of type %s (%s)", dx_names[i],
-                 f->name, mdc_type_canonical(c->a, &f->type),
+        mdc_lerr(c, "BAD_DEFAULT", n, "`default_expr: %s` does not fit field `%s` of type %s (%s)",
+                 dx_names[i], f->name, mdc_type_canonical(c->a, &f->type),
                  dx_values[i] == MDC_DX_NOW            ? "now needs timestamp or timestamptz"
                  : dx_values[i] == MDC_DX_CURRENT_DATE ? "current_date needs date, timestamp "
                                                          "or timestamptz"
@@ -536,8 +545,8 @@ static void load_references(const mload *L, mdc_field *f, const mdc_ynode *n)
     const char *field = dot ? dot + 1 : NULL;
     if (!mdc_name_ok(MDC_NAME_MODEL, model) || (field && !mdc_name_ok(MDC_NAME_FIELD, field))) {
         mdc_lerr(L->c, "BAD_VALUE", n,
-                 "`references` of field `%s` must be `Model` or `Model.field`, got `%s`",
-                 f->name, s);
+                 "`references` of field `%s` must be `Model` or `Model.field`, got `%s`", f->name,
+                 s);
         return;
     }
     f->ref_model = model;
@@ -583,8 +592,7 @@ static void load_fk_action(const mload *L, mdc_field *f, const mdc_ynode *map, c
 }
 
 /* identity: only on integer types; implies NOT NULL; excludes defaults. */
-static void check_identity(const mload *L, const mdc_field *f, const mdc_ynode *n,
-                           bool type_ok)
+static void check_identity(const mload *L, const mdc_field *f, const mdc_ynode *n, bool type_ok)
 {
     if (type_ok && !mdc_type_is_integer(&f->type))
         mdc_lerr(L->c, "BAD_VALUE", n,
@@ -742,7 +750,8 @@ static size_t field_list(const mload *L, const mdc_ynode *n, const char *what, c
         const char *s = mdc_lstring(L->c, items[i], fmt(L, "each entry of %s", what));
         if (!s || !need_field(L, items[i], s, what)) continue;
         bool dup = false;
-        for (size_t j = 0; j < k; j++) dup = dup || strcmp(out[j], s) == 0;
+        for (size_t j = 0; j < k; j++)
+            dup = dup || strcmp(out[j], s) == 0;
         if (dup) {
             mdc_lerr(L->c, "BAD_VALUE", items[i], "%s names field `%s` twice", what, s);
             continue;
@@ -822,7 +831,8 @@ static void load_uniques(mload *L, const mdc_ynode *n)
         }
         if (k == 0) continue;
         bool dup = false;
-        for (size_t j = 0; j < m->nuniques; j++) dup = dup || same_unique(&m->uniques[j], names, k);
+        for (size_t j = 0; j < m->nuniques; j++)
+            dup = dup || same_unique(&m->uniques[j], names, k);
         if (dup) {
             mdc_lerr(L->c, "BAD_VALUE", e, "this `unique` entry repeats an earlier one");
             continue;
@@ -836,12 +846,12 @@ static void load_uniques(mload *L, const mdc_ynode *n)
 }
 
 /* Every identifier of a raw SQL expression must be a field of the model. */
-static void check_expr_fields(const mload *L, const mdc_ynode *n, const char *sql,
-                              const char *user)
+static void check_expr_fields(const mload *L, const mdc_ynode *n, const char *sql, const char *user)
 {
     const char **ids;
     size_t k = mdc_sql_idents(L->c->a, sql, &ids);
-    for (size_t i = 0; i < k; i++) need_field(L, n, ids[i], user);
+    for (size_t i = 0; i < k; i++)
+        need_field(L, n, ids[i], user);
 }
 
 /* column := FIELD_NAME (' ' (asc | desc))? */
@@ -853,7 +863,8 @@ static bool load_index_col(const mload *L, const mdc_ynode *n, mdc_index_col *co
     const char *name = sp ? mdc_strndup(L->c->a, s, (size_t)(sp - s)) : s;
     col->desc = order == 1;
     if (sp) {
-        while (*sp == ' ') sp++;
+        while (*sp == ' ')
+            sp++;
         if (strcasecmp(sp, "desc") == 0)
             col->desc = true;
         else if (strcasecmp(sp, "asc") == 0)
@@ -902,8 +913,7 @@ static void load_index(mload *L, const mdc_ynode *n)
         }
         for (size_t j = 0; j < ix.ncols; j++)
             if (strcmp(ix.cols[j].field, col.field) == 0) {
-                mdc_lerr(c, "BAD_VALUE", fl->items[i], "index names field `%s` twice",
-                         col.field);
+                mdc_lerr(c, "BAD_VALUE", fl->items[i], "index names field `%s` twice", col.field);
                 ok = false;
             }
         ix.cols[ix.ncols++] = col;
@@ -940,14 +950,16 @@ static void load_indexes(mload *L, const mdc_ynode *n)
 {
     if (!mdc_lexpect_seq(L->c, n, "`indexes`")) return;
     L->m->indexes = mdc_new_array(L->c->a, mdc_index, n->n + 1);
-    for (size_t i = 0; i < n->n; i++) load_index(L, n->items[i]);
+    for (size_t i = 0; i < n->n; i++)
+        load_index(L, n->items[i]);
 }
 
 static void load_checks(mload *L, const mdc_ynode *n)
 {
     if (!mdc_lexpect_seq(L->c, n, "`checks`")) return;
     L->m->checks = mdc_new_array(L->c->a, mdc_check, n->n + 1);
-    for (size_t i = 0; i < n->n; i++) load_check(L, n->items[i]);
+    for (size_t i = 0; i < n->n; i++)
+        load_check(L, n->items[i]);
 }
 
 /* ------------------------------------------------------------------ the model */
@@ -974,8 +986,10 @@ static void load_model_attrs(mload *L, mdc_doc *doc, const mdc_ynode *root)
         (m->table = mdc_lname(c, n, MDC_NAME_IDENT, "`table`")))
         m->table_explicit = true;
     if (!m->table) m->table = mdc_default_table(c->a, doc->name);
-    if ((n = mdc_lget(root, "schema", NULL))) m->schema = mdc_lname(c, n, MDC_NAME_IDENT, "`schema`");
-    if (!m->schema) m->schema = c->project && c->project->pg_schema ? c->project->pg_schema : "public";
+    if ((n = mdc_lget(root, "schema", NULL)))
+        m->schema = mdc_lname(c, n, MDC_NAME_IDENT, "`schema`");
+    if (!m->schema)
+        m->schema = c->project && c->project->pg_schema ? c->project->pg_schema : "public";
     if ((n = mdc_lget(root, "source", NULL))) {
         m->source = mdc_lname(c, n, MDC_NAME_SOURCE, "`source`");
         m->source_loc = mdc_lloc(c, n);
@@ -1010,8 +1024,7 @@ void mdc_load_model_body(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *root)
 
     const mdc_ynode *n;
     if ((n = mdc_lget(root, "reserved", NULL))) load_reserved(&L, n);
-    if ((n = mdc_lrequire(c, root, "fields", fmt(&L, "model `%s`", doc->name))))
-        load_fields(&L, n);
+    if ((n = mdc_lrequire(c, root, "fields", fmt(&L, "model `%s`", doc->name)))) load_fields(&L, n);
     const mdc_ynode *pk = mdc_lget(root, "primary_key", NULL);
     if (pk)
         load_model_pk(&L, pk);

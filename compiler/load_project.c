@@ -14,8 +14,8 @@
 #include "load_util.h"
 
 static const char *const project_keys[] = {
-    "project", "version", "models", "dialects", "migrations", "snapshot",
-    "postgres", "max_risk", "reserved_models", "rules",
+    "project",  "version",  "models",   "dialects",        "migrations",
+    "snapshot", "postgres", "max_risk", "reserved_models", "rules",
 };
 
 static const char *const dialect_names[] = {"postgres", "sqlite"};
@@ -63,8 +63,8 @@ static const char *repo_path(const mdc_lctx *c, const mdc_ynode *n, const char *
         return NULL;
     }
     if (!out) {
-        mdc_lerr(c, "PATH_OUTSIDE_REPO", n,
-                 "%s must name a path inside the repository, got `%s`", what, s);
+        mdc_lerr(c, "PATH_OUTSIDE_REPO", n, "%s must name a path inside the repository, got `%s`",
+                 what, s);
         return NULL;
     }
     return out;
@@ -217,8 +217,7 @@ static void set_defaults(mdc_arena *a, mdc_project *p, const char *path)
  *              migrations: repo-path, snapshot: repo-path, postgres: ..., max_risk: RISK,
  *              reserved_models: ..., rules: ... }
  */
-mdc_project *mdc_load_project(mdc_arena *a, const char *path, const mdc_ynode *root,
-                              mdc_diags *d)
+mdc_project *mdc_load_project(mdc_arena *a, const char *path, const mdc_ynode *root, mdc_diags *d)
 {
     mdc_project *p = mdc_new(a, mdc_project);
     set_defaults(a, p, path);

@@ -48,8 +48,7 @@ mdc_diag *mdc_lerr(const mdc_lctx *c, const char *code, const mdc_ynode *n, cons
     return dg;
 }
 
-mdc_diag *mdc_lwarn(const mdc_lctx *c, const char *code, const mdc_ynode *n, const char *fmt,
-                    ...)
+mdc_diag *mdc_lwarn(const mdc_lctx *c, const char *code, const mdc_ynode *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -78,8 +77,8 @@ mdc_diag *mdc_lwarn_at(const mdc_lctx *c, const char *code, mdc_loc loc, const c
     return dg;
 }
 
-void mdc_lsuggest(const mdc_lctx *c, mdc_diag *dg, const char *word,
-                  const char *const *candidates, size_t n)
+void mdc_lsuggest(const mdc_lctx *c, mdc_diag *dg, const char *word, const char *const *candidates,
+                  size_t n)
 {
     if (!dg || !word || !n) return;
     const char *best = mdc_closest(word, candidates, n);
@@ -121,8 +120,7 @@ bool mdc_lbool(const mdc_lctx *c, const mdc_ynode *n, const char *what, bool *ou
         *out = b;
         return true;
     }
-    mdc_lerr(c, "BAD_VALUE", n, "%s must be a boolean (true or false), got %s", what,
-             describe(n));
+    mdc_lerr(c, "BAD_VALUE", n, "%s must be a boolean (true or false), got %s", what, describe(n));
     return false;
 }
 
@@ -139,8 +137,8 @@ static const char *join_alternatives(mdc_arena *a, const char *const *names, siz
     return s;
 }
 
-int mdc_lenum(const mdc_lctx *c, const mdc_ynode *n, const char *what,
-              const char *const *names, size_t count)
+int mdc_lenum(const mdc_lctx *c, const mdc_ynode *n, const char *what, const char *const *names,
+              size_t count)
 {
     if (n && n->kind == MDC_Y_SCALAR && n->str) {
         for (size_t i = 0; i < count; i++)
@@ -244,12 +242,16 @@ static bool is_digit(int ch)
 static bool first_ok(mdc_name_rule r, int ch)
 {
     switch (r) {
-    case MDC_NAME_MODEL: return is_upper(ch);
+    case MDC_NAME_MODEL:
+        return is_upper(ch);
     case MDC_NAME_PROJECT:
-    case MDC_NAME_SOURCE: return is_lower(ch);
+    case MDC_NAME_SOURCE:
+        return is_lower(ch);
     case MDC_NAME_FIELD:
-    case MDC_NAME_IDENT: return is_upper(ch) || is_lower(ch) || ch == '_';
-    case MDC_NAME_CHECK: return is_lower(ch) || ch == '_';
+    case MDC_NAME_IDENT:
+        return is_upper(ch) || is_lower(ch) || ch == '_';
+    case MDC_NAME_CHECK:
+        return is_lower(ch) || ch == '_';
     }
     return false;
 }
@@ -257,12 +259,16 @@ static bool first_ok(mdc_name_rule r, int ch)
 static bool rest_ok(mdc_name_rule r, int ch)
 {
     switch (r) {
-    case MDC_NAME_MODEL: return is_upper(ch) || is_lower(ch) || is_digit(ch);
-    case MDC_NAME_PROJECT: return is_lower(ch) || is_digit(ch) || ch == '_' || ch == '-';
+    case MDC_NAME_MODEL:
+        return is_upper(ch) || is_lower(ch) || is_digit(ch);
+    case MDC_NAME_PROJECT:
+        return is_lower(ch) || is_digit(ch) || ch == '_' || ch == '-';
     case MDC_NAME_SOURCE:
-    case MDC_NAME_CHECK: return is_lower(ch) || is_digit(ch) || ch == '_';
+    case MDC_NAME_CHECK:
+        return is_lower(ch) || is_digit(ch) || ch == '_';
     case MDC_NAME_FIELD:
-    case MDC_NAME_IDENT: return is_upper(ch) || is_lower(ch) || is_digit(ch) || ch == '_';
+    case MDC_NAME_IDENT:
+        return is_upper(ch) || is_lower(ch) || is_digit(ch) || ch == '_';
     }
     return false;
 }
@@ -283,12 +289,18 @@ bool mdc_name_ok(mdc_name_rule r, const char *s)
 const char *mdc_name_regex(mdc_name_rule r)
 {
     switch (r) {
-    case MDC_NAME_MODEL: return "^[A-Z][A-Za-z0-9]{0,62}$";
-    case MDC_NAME_PROJECT: return "^[a-z][a-z0-9_-]{0,62}$";
-    case MDC_NAME_SOURCE: return "^[a-z][a-z0-9_]{0,62}$";
-    case MDC_NAME_FIELD: return "^[A-Za-z_][A-Za-z0-9_]{0,62}$";
-    case MDC_NAME_IDENT: return "^[A-Za-z_][A-Za-z0-9_]*$";
-    case MDC_NAME_CHECK: return "^[a-z_][a-z0-9_]*$";
+    case MDC_NAME_MODEL:
+        return "^[A-Z][A-Za-z0-9]{0,62}$";
+    case MDC_NAME_PROJECT:
+        return "^[a-z][a-z0-9_-]{0,62}$";
+    case MDC_NAME_SOURCE:
+        return "^[a-z][a-z0-9_]{0,62}$";
+    case MDC_NAME_FIELD:
+        return "^[A-Za-z_][A-Za-z0-9_]{0,62}$";
+    case MDC_NAME_IDENT:
+        return "^[A-Za-z_][A-Za-z0-9_]*$";
+    case MDC_NAME_CHECK:
+        return "^[a-z_][a-z0-9_]*$";
     }
     return "?";
 }
@@ -304,8 +316,9 @@ bool mdc_lcheck_name(const mdc_lctx *c, const mdc_ynode *n, const char *s, mdc_n
     }
     size_t len = s ? strlen(s) : 0;
     if (len > MDC_NAME_MAX) {
-        mdc_lerr(c, "NAME_TOO_LONG", n, "%s is %zu bytes long; names may have at most %d bytes",
-                 what, len, MDC_NAME_MAX);
+        mdc_lerr(c, "NAME_TOO_LONG", n,
+                 "%s `%.20s...` is %zu bytes long; names may have at most %d bytes", what, s, len,
+                 MDC_NAME_MAX);
         ok = false;
     }
     return ok;
@@ -320,8 +333,8 @@ const char *mdc_lname(const mdc_lctx *c, const mdc_ynode *n, mdc_name_rule r, co
 
 /* ------------------------------------------------------------------ version */
 
-void mdc_lversion(const mdc_lctx *c, const mdc_ynode *n, mdc_semver *v, mdc_loc *loc,
-                  uint32_t *off, uint32_t *len)
+void mdc_lversion(const mdc_lctx *c, const mdc_ynode *n, mdc_semver *v, mdc_loc *loc, uint32_t *off,
+                  uint32_t *len)
 {
     memset(v, 0, sizeof *v);
     *loc = mdc_lloc(c, n);
@@ -393,7 +406,8 @@ mdc_value *mdc_lvalue(mdc_arena *a, const mdc_ynode *n)
     if (n->kind == MDC_Y_SEQ) {
         v->kind = MDC_V_SEQ;
         v->items = mdc_new_array(a, mdc_value *, count + 1);
-        for (size_t i = 0; i < count; i++) v->items[i] = mdc_lvalue(a, n->items[i]);
+        for (size_t i = 0; i < count; i++)
+            v->items[i] = mdc_lvalue(a, n->items[i]);
         v->n = count;
         return v;
     }
@@ -475,22 +489,89 @@ const char *mdc_lsql(const mdc_lctx *c, const mdc_ynode *n, const char *what)
 
 /* Words of SQL expressions that are never column names (lower case). */
 static const char *const sql_keywords[] = {
-    "all", "and", "any", "array", "as", "asc", "at", "between", "binary", "both", "by",
-    "case", "cast", "collate", "current_date", "current_role", "current_time",
-    "current_timestamp", "current_user", "date", "day", "desc", "distinct", "else", "end",
-    "escape", "exists", "false", "first", "for", "from", "glob", "hour", "ilike", "in",
-    "interval", "is", "isnull", "last", "leading", "like", "localtime", "localtimestamp",
-    "match", "minute", "month", "not", "notnull", "null", "nulls", "or", "overlaps",
-    "precision", "regexp", "second", "select", "session_user", "similar", "some",
-    "symmetric", "then", "time", "timestamp", "to", "trailing", "true", "unknown", "user",
-    "varying", "when", "where", "with", "without", "year", "zone",
+    "all",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "at",
+    "between",
+    "binary",
+    "both",
+    "by",
+    "case",
+    "cast",
+    "collate",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "date",
+    "day",
+    "desc",
+    "distinct",
+    "else",
+    "end",
+    "escape",
+    "exists",
+    "false",
+    "first",
+    "for",
+    "from",
+    "glob",
+    "hour",
+    "ilike",
+    "in",
+    "interval",
+    "is",
+    "isnull",
+    "last",
+    "leading",
+    "like",
+    "localtime",
+    "localtimestamp",
+    "match",
+    "minute",
+    "month",
+    "not",
+    "notnull",
+    "null",
+    "nulls",
+    "or",
+    "overlaps",
+    "precision",
+    "regexp",
+    "second",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "true",
+    "unknown",
+    "user",
+    "varying",
+    "when",
+    "where",
+    "with",
+    "without",
+    "year",
+    "zone",
 };
 
 static bool is_keyword(const char *w, size_t len)
 {
     char buf[32];
     if (len >= sizeof buf) return false;
-    for (size_t i = 0; i < len; i++) buf[i] = (char)tolower((unsigned char)w[i]);
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (char)tolower((unsigned char)w[i]);
     buf[len] = 0;
     for (size_t i = 0; i < sizeof sql_keywords / sizeof *sql_keywords; i++)
         if (strcmp(buf, sql_keywords[i]) == 0) return true;
@@ -509,7 +590,8 @@ static bool ident_char(int ch)
 
 static size_t skip_space(const char *s, size_t i)
 {
-    while (s[i] && isspace((unsigned char)s[i])) i++;
+    while (s[i] && isspace((unsigned char)s[i]))
+        i++;
     return i;
 }
 
@@ -559,11 +641,13 @@ size_t mdc_sql_idents(mdc_arena *a, const char *sql, const char ***out)
             i = j == (size_t)-1 ? strlen(sql) : j;
             prev = PREV_OTHER;
         } else if (is_digit(ch)) {
-            while (ident_char((unsigned char)sql[i]) || sql[i] == '.') i++;
+            while (ident_char((unsigned char)sql[i]) || sql[i] == '.')
+                i++;
             prev = PREV_OTHER;
         } else if (ident_start(ch)) {
             size_t start = i;
-            while (ident_char((unsigned char)sql[i])) i++;
+            while (ident_char((unsigned char)sql[i]))
+                i++;
             if (classify_word(sql, start, i, &prev)) add_ident(a, &v, sql + start, i - start);
         } else if (ch == ':' && sql[i + 1] == ':') {
             i += 2;
@@ -580,16 +664,48 @@ size_t mdc_sql_idents(mdc_arena *a, const char *sql, const char ***out)
 /* ------------------------------------------------------------------ misc */
 
 static const char *const rule_names[] = {
-    "MODEL_ADDED", "MODEL_REMOVED", "MODEL_RENAMED", "TABLE_RENAMED", "SCHEMA_CHANGED",
-    "FIELD_ADDED_NULLABLE", "FIELD_ADDED_WITH_DEFAULT", "FIELD_ADDED_REQUIRED",
-    "FIELD_REMOVED", "FIELD_RENAMED", "FIELD_TYPE_WIDENED", "FIELD_TYPE_NARROWED",
-    "FIELD_TYPE_CHANGED", "FIELD_MADE_NULLABLE", "FIELD_MADE_REQUIRED", "FIELD_DEFAULT_ADDED",
-    "FIELD_DEFAULT_CHANGED", "FIELD_DEFAULT_REMOVED", "ENUM_VALUE_ADDED", "ENUM_VALUE_REMOVED",
-    "PRIMARY_KEY_CHANGED", "UNIQUE_ADDED", "UNIQUE_REMOVED", "CHECK_ADDED", "CHECK_CHANGED",
-    "CHECK_REMOVED", "FOREIGN_KEY_ADDED", "FOREIGN_KEY_REMOVED", "FOREIGN_KEY_ACTION_CHANGED",
-    "INDEX_ADDED", "INDEX_CHANGED", "INDEX_REMOVED", "DOC_CHANGED", "SOURCE_ADDED",
-    "SOURCE_CHANGED", "SOURCE_REMOVED", "ENTITY_ADDED", "ENTITY_MAPPING_CHANGED",
-    "ENTITY_REMOVED", "CONTRACT_ADDED", "CONTRACT_CHANGED", "CONTRACT_REMOVED",
+    "MODEL_ADDED",
+    "MODEL_REMOVED",
+    "MODEL_RENAMED",
+    "TABLE_RENAMED",
+    "SCHEMA_CHANGED",
+    "FIELD_ADDED_NULLABLE",
+    "FIELD_ADDED_WITH_DEFAULT",
+    "FIELD_ADDED_REQUIRED",
+    "FIELD_REMOVED",
+    "FIELD_RENAMED",
+    "FIELD_TYPE_WIDENED",
+    "FIELD_TYPE_NARROWED",
+    "FIELD_TYPE_CHANGED",
+    "FIELD_MADE_NULLABLE",
+    "FIELD_MADE_REQUIRED",
+    "FIELD_DEFAULT_ADDED",
+    "FIELD_DEFAULT_CHANGED",
+    "FIELD_DEFAULT_REMOVED",
+    "ENUM_VALUE_ADDED",
+    "ENUM_VALUE_REMOVED",
+    "PRIMARY_KEY_CHANGED",
+    "UNIQUE_ADDED",
+    "UNIQUE_REMOVED",
+    "CHECK_ADDED",
+    "CHECK_CHANGED",
+    "CHECK_REMOVED",
+    "FOREIGN_KEY_ADDED",
+    "FOREIGN_KEY_REMOVED",
+    "FOREIGN_KEY_ACTION_CHANGED",
+    "INDEX_ADDED",
+    "INDEX_CHANGED",
+    "INDEX_REMOVED",
+    "DOC_CHANGED",
+    "SOURCE_ADDED",
+    "SOURCE_CHANGED",
+    "SOURCE_REMOVED",
+    "ENTITY_ADDED",
+    "ENTITY_MAPPING_CHANGED",
+    "ENTITY_REMOVED",
+    "CONTRACT_ADDED",
+    "CONTRACT_CHANGED",
+    "CONTRACT_REMOVED",
 };
 
 const char *const *mdc_rule_names(size_t *n)

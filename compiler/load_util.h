@@ -52,16 +52,16 @@ mdc_loc mdc_lloc(const mdc_lctx *c, const mdc_ynode *n);
 /* An error / a warning at node n (NULL: 1:1). */
 mdc_diag *mdc_lerr(const mdc_lctx *c, const char *code, const mdc_ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-mdc_diag *mdc_lwarn(const mdc_lctx *c, const char *code, const mdc_ynode *n, const char *fmt,
-                    ...) __attribute__((format(printf, 4, 5)));
+mdc_diag *mdc_lwarn(const mdc_lctx *c, const char *code, const mdc_ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 mdc_diag *mdc_lerr_at(const mdc_lctx *c, const char *code, mdc_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 mdc_diag *mdc_lwarn_at(const mdc_lctx *c, const char *code, mdc_loc loc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Adds "did you mean `x`?" to dg when word is close to one of the candidates. */
-void mdc_lsuggest(const mdc_lctx *c, mdc_diag *dg, const char *word,
-                  const char *const *candidates, size_t n);
+void mdc_lsuggest(const mdc_lctx *c, mdc_diag *dg, const char *word, const char *const *candidates,
+                  size_t n);
 
 /* ------------------------------------------------------------------ shape */
 
@@ -80,8 +80,8 @@ bool mdc_lbool(const mdc_lctx *c, const mdc_ynode *n, const char *what, bool *ou
 
 /* One of names[0..count) (exact match): its index, or -1 after BAD_VALUE with a
  * "did you mean" note. */
-int mdc_lenum(const mdc_lctx *c, const mdc_ynode *n, const char *what,
-              const char *const *names, size_t count);
+int mdc_lenum(const mdc_lctx *c, const mdc_ynode *n, const char *what, const char *const *names,
+              size_t count);
 
 /* A list of strings.  Returns the strings (arena) and, when nodes is not NULL, the
  * node of each; entries that are not strings are reported and left out.  A single
@@ -107,13 +107,13 @@ const mdc_ynode *mdc_lrequire(const mdc_lctx *c, const mdc_ynode *map, const cha
 /* ------------------------------------------------------------------ names */
 
 typedef enum mdc_name_rule {
-    MDC_NAME_MODEL,    /* ^[A-Z][A-Za-z0-9]{0,62}$   models, entities */
-    MDC_NAME_PROJECT,  /* ^[a-z][a-z0-9_-]{0,62}$    project, contracts */
-    MDC_NAME_SOURCE,   /* ^[a-z][a-z0-9_]{0,62}$     sources */
-    MDC_NAME_FIELD,    /* ^[A-Za-z_][A-Za-z0-9_]{0,62}$  fields */
-    MDC_NAME_IDENT,    /* ^[A-Za-z_][A-Za-z0-9_]*$, at most 63 bytes: table, schema,
-                          index names */
-    MDC_NAME_CHECK     /* ^[a-z_][a-z0-9_]*$, at most 63 bytes: check names */
+    MDC_NAME_MODEL,   /* ^[A-Z][A-Za-z0-9]{0,62}$   models, entities */
+    MDC_NAME_PROJECT, /* ^[a-z][a-z0-9_-]{0,62}$    project, contracts */
+    MDC_NAME_SOURCE,  /* ^[a-z][a-z0-9_]{0,62}$     sources */
+    MDC_NAME_FIELD,   /* ^[A-Za-z_][A-Za-z0-9_]{0,62}$  fields */
+    MDC_NAME_IDENT,   /* ^[A-Za-z_][A-Za-z0-9_]*$, at most 63 bytes: table, schema,
+                         index names */
+    MDC_NAME_CHECK    /* ^[a-z_][a-z0-9_]*$, at most 63 bytes: check names */
 } mdc_name_rule;
 
 #define MDC_NAME_MAX 63
@@ -146,8 +146,8 @@ const char *mdc_lname(const mdc_lctx *c, const mdc_ynode *n, mdc_name_rule r, co
  * quotes (so the quotes stay).  A block scalar, or a quoted one with escapes, gets the
  * whole node (writing a plain version there is still valid YAML).
  */
-void mdc_lversion(const mdc_lctx *c, const mdc_ynode *n, mdc_semver *v, mdc_loc *loc,
-                  uint32_t *off, uint32_t *len);
+void mdc_lversion(const mdc_lctx *c, const mdc_ynode *n, mdc_semver *v, mdc_loc *loc, uint32_t *off,
+                  uint32_t *len);
 
 /* ------------------------------------------------------------------ values */
 

@@ -84,26 +84,28 @@ static void dump(const fx *x)
         const mdc_diag *g = x->d.v[i];
         fprintf(stderr, "    %s:%u:%u: %s [%s] %s\n", g->path, g->line, g->col,
                 g->severity ? "warning" : "error", g->code, g->message);
-        for (size_t j = 0; j < g->nnotes; j++) fprintf(stderr, "      note: %s\n", g->notes[j]);
+        for (size_t j = 0; j < g->nnotes; j++)
+            fprintf(stderr, "      note: %s\n", g->notes[j]);
     }
 }
 
 /* Exactly one diagnostic, with this code and position. */
-#define CHECK_ONLY(x, code, line, col)                                                         \
-    do {                                                                                       \
-        CHECK_INT((x)->d.n, 1);                                                                \
-        CHECK(find_diag((x), (code), (line), (col)) != NULL);                                  \
-        if ((x)->d.n != 1 || !find_diag((x), (code), (line), (col))) dump(x);                  \
+#define CHECK_ONLY(x, code, line, col)                                                             \
+    do {                                                                                           \
+        CHECK_INT((x)->d.n, 1);                                                                    \
+        CHECK(find_diag((x), (code), (line), (col)) != NULL);                                      \
+        if ((x)->d.n != 1 || !find_diag((x), (code), (line), (col))) dump(x);                      \
     } while (0)
 
-#define CHECK_CLEAN(x)                                                                         \
-    do {                                                                                       \
-        CHECK_INT((x)->d.n, 0);                                                                \
-        if ((x)->d.n) dump(x);                                                                 \
+#define CHECK_CLEAN(x)                                                                             \
+    do {                                                                                           \
+        CHECK_INT((x)->d.n, 0);                                                                    \
+        if ((x)->d.n) dump(x);                                                                     \
     } while (0)
 
 /* A model around one field definition (line 4 holds the field). */
-#define ONE_FIELD(def) "kind: model\nname: T\nfields:\n  id: {type: int64, primary_key: true}\n  f: " def "\n"
+#define ONE_FIELD(def)                                                                             \
+    "kind: model\nname: T\nfields:\n  id: {type: int64, primary_key: true}\n  f: " def "\n"
 
 /* ------------------------------------------------------------------ names and versions */
 
@@ -162,10 +164,11 @@ TEST(semver)
     CHECK(mdc_semver_parse(a, "0.3.1-rc.1+build.5", &v));
     CHECK_STR(v.prerelease, "rc.1");
     CHECK(mdc_semver_parse(a, "10.20.30-alpha-1", &v));
-    static const char *const bad[] = {"1",     "1.2",     "01.2.3", "1.2.3.4", "1.2.3-",
-                                      "1.2.3+", "1.2.3-01", "v1.2.3", "1.2.x",   "",
-                                      "1..2",  "4294967296.0.0"};
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) CHECK(!mdc_semver_parse(a, bad[i], &v));
+    static const char *const bad[] = {"1",      "1.2",    "01.2.3",   "1.2.3.4",
+                                      "1.2.3-", "1.2.3+", "1.2.3-01", "v1.2.3",
+                                      "1.2.x",  "",       "1..2",     "4294967296.0.0"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK(!mdc_semver_parse(a, bad[i], &v));
     mdc_arena_free(a);
 }
 
@@ -178,8 +181,7 @@ TEST(version_spans)
     CHECK_CLEAN(&x);
     CHECK(d && d->version.present && d->version.minor == 2);
     /* the text between the quotes */
-    CHECK(d && strncmp(text + d->version_off, "1.2.3", d->version_len) == 0 &&
-          d->version_len == 5);
+    CHECK(d && strncmp(text + d->version_off, "1.2.3", d->version_len) == 0 && d->version_len == 5);
     CHECK(d && d->version_loc.line == 5 && d->version_loc.col == 10);
     text = "kind: source\nname: s\ntype: api\nuri: http://x\nversion: 1.2.3 # c\n";
     d = load_doc(&x, text);
@@ -249,7 +251,8 @@ TEST(spec_example)
     CHECK_STR(m->meta->items[4]->s, "retention_days");
     CHECK_INT(m->meta->items[5]->i, 30);
     CHECK_INT(m->nfields, 10);
-    for (size_t i = 0; i < m->nfields; i++) CHECK_INT(m->fields[i].position, i);
+    for (size_t i = 0; i < m->nfields; i++)
+        CHECK_INT(m->fields[i].position, i);
 
     const mdc_field *f = &m->fields[0];
     CHECK_STR(f->name, "id");
@@ -396,8 +399,7 @@ TEST(model_keys)
     fx_free(&x);
 
     fx_init(&x);
-    CHECK(load_doc(&x, "kind: model\nfields:\n  id: {type: int64, primary_key: true}\n") ==
-          NULL);
+    CHECK(load_doc(&x, "kind: model\nfields:\n  id: {type: int64, primary_key: true}\n") == NULL);
     CHECK_ONLY(&x, "MISSING_KEY", 1, 1);
     fx_free(&x);
 }
@@ -595,8 +597,9 @@ TEST(default_exprs)
 {
     fx x;
     fx_init(&x);
-    mdc_model *m = load_model(&x, ONE_FIELD("{type: timestamptz, default_expr: {postgres: \"now() + "
-                                            "interval '1 day'\", sqlite: \"datetime('now')\"}}"));
+    mdc_model *m =
+        load_model(&x, ONE_FIELD("{type: timestamptz, default_expr: {postgres: \"now() + "
+                                 "interval '1 day'\", sqlite: \"datetime('now')\"}}"));
     CHECK_CLEAN(&x);
     CHECK(m && m->fields[1].default_expr == MDC_DX_CUSTOM);
     CHECK_STR(m ? m->fields[1].default_sqlite : NULL, "datetime('now')");
@@ -885,12 +888,15 @@ TEST(sources)
                               "uri: postgresql://crm-db:5432/crm\nversion: 1.0.0\n");
     CHECK_CLEAN(&x);
     mdc_source *s = d ? d->body : NULL;
-    CHECK(s && strcmp(s->type, "postgres") == 0 && strcmp(s->uri, "postgresql://crm-db:5432/crm") == 0);
+    CHECK(s && strcmp(s->type, "postgres") == 0 &&
+          strcmp(s->uri, "postgresql://crm-db:5432/crm") == 0);
     fx_free(&x);
 
     static const char *const leaks[] = {
-        "postgresql://u:secret@db/x", "mysql://db/app?sslmode=require&Password=x",
-        "https://api/v1?token=abc",   "kafka://b:9092/t?pwd=1",
+        "postgresql://u:secret@db/x",
+        "mysql://db/app?sslmode=require&Password=x",
+        "https://api/v1?token=abc",
+        "kafka://b:9092/t?pwd=1",
     };
     for (size_t i = 0; i < sizeof leaks / sizeof *leaks; i++) {
         fx_init(&x);
@@ -991,12 +997,12 @@ TEST(wrong_shapes_everywhere)
         "kind: contract\nname: c\nconsumer: x\nmodel: M\nfields: [a]\n%s: %s\n",
     };
     static const char *const keys[] = {
-        "name",    "table",    "schema",      "source",   "version",      "description",
-        "owner",   "tags",     "meta",        "fields",   "reserved",     "primary_key",
-        "unique",  "indexes",  "checks",      "renamed_from", "type",     "nullable",
-        "default", "default_expr", "identity", "references", "on_delete", "on_update",
-        "uri",     "maps_to",  "consumer",    "model",    "compatibility", "order",
-        "where",   "expr",     "kind",
+        "name",    "table",        "schema",   "source",       "version",       "description",
+        "owner",   "tags",         "meta",     "fields",       "reserved",      "primary_key",
+        "unique",  "indexes",      "checks",   "renamed_from", "type",          "nullable",
+        "default", "default_expr", "identity", "references",   "on_delete",     "on_update",
+        "uri",     "maps_to",      "consumer", "model",        "compatibility", "order",
+        "where",   "expr",         "kind",
     };
     size_t runs = 0;
     for (size_t d = 0; d < sizeof docs / sizeof *docs; d++)

@@ -19,6 +19,7 @@ int mdc_cmd_init(const mdc_global *g, int argc, char **argv);
 int mdc_cmd_hook(const mdc_global *g, int argc, char **argv);
 int mdc_cmd_diff(const mdc_global *g, int argc, char **argv);
 int mdc_cmd_log(const mdc_global *g, int argc, char **argv);
+int mdc_cmd_bump(const mdc_global *g, int argc, char **argv);
 
 /* Prints "mdc: <message>" to stderr and returns 2. */
 int mdc_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

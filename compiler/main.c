@@ -26,6 +26,7 @@ static const char usage[] =
     "                      checksums per document and for the registry\n"
     "  diff [BASE [HEAD]] [--staged] [--format text|json|github|sarif]\n"
     "                      changes, rule hits and semver bumps between two states\n"
+    "  bump [BASE]         rewrite declared versions to what the changes since BASE need\n"
     "  log [NAME] [--rev REV] [--format text|json]\n"
     "                      derived versions from first-parent history\n"
     "  init                write a starter mdc.yaml and models/ folder\n"
@@ -63,10 +64,11 @@ static const command commands[] = {
     {"hook", mdc_cmd_hook},
     {"diff", mdc_cmd_diff},
     {"log", mdc_cmd_log},
+    {"bump", mdc_cmd_bump},
 };
 
 /* Commands of the SPEC that later versions provide. */
-static const char *const planned[] = {"bump", "migrate", "build", "show"};
+static const char *const planned[] = {"migrate", "build", "show"};
 
 int main(int argc, char **argv)
 {

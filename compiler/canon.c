@@ -170,10 +170,16 @@ static void ctx_free(canon_ctx *c)
     free(c->ptrs);
 }
 
+/* qsort, which must not see a NULL base even for an empty array. */
+static void sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1) qsort(base, n, size, cmp);
+}
+
 /* The pointer array, with room for n entries. */
 static const void **ctx_ptrs(canon_ctx *c, size_t n)
 {
-    if (n > c->cap_ptrs) {
+    if (n > c->cap_ptrs || !c->ptrs) {
         c->cap_ptrs = n < 64 ? 64 : 2 * n;
         c->ptrs = xrealloc(c->ptrs, c->cap_ptrs * sizeof *c->ptrs);
     }
@@ -266,7 +272,7 @@ static void sorted_names(canon_ctx *c, const char *const *names, size_t n)
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (names[i]) p[m++] = names[i];
-    qsort(p, m, sizeof *p, cmp_str_ptr);
+    sort_n(p, m, sizeof *p, cmp_str_ptr);
     LIT(b, "[");
     for (size_t i = 0; i < m; i++) {
         if (i && strcmp(p[i - 1], p[i]) == 0) continue;
@@ -309,7 +315,7 @@ static void sorted_sort(canon_ctx *c)
     span *v = c->sorted.v;
     for (size_t i = 0; i < c->sorted.n; i++)
         v[i].p = c->scratch.ptr + v[i].off;
-    qsort(v, c->sorted.n, sizeof *v, span_cmp);
+    sort_n(v, c->sorted.n, sizeof *v, span_cmp);
 }
 
 /* Appends the sorted spans to out as a JSON array; equal neighbours once when `unique`. */
@@ -432,7 +438,7 @@ static void fields_json(canon_ctx *c, const mdc_model *m)
     const void **p = ctx_ptrs(c, m->nfields);
     for (size_t i = 0; i < m->nfields; i++)
         p[i] = &m->fields[i];
-    qsort(p, m->nfields, sizeof *p, cmp_field_name);
+    sort_n(p, m->nfields, sizeof *p, cmp_field_name);
     LIT(b, "{");
     for (size_t i = 0; i < m->nfields; i++) {
         const mdc_field *f = p[i];
@@ -459,7 +465,7 @@ static void checks_json(canon_ctx *c, const mdc_model *m)
     const void **p = ctx_ptrs(c, m->nchecks);
     for (size_t i = 0; i < m->nchecks; i++)
         p[i] = &m->checks[i];
-    qsort(p, m->nchecks, sizeof *p, cmp_check);
+    sort_n(p, m->nchecks, sizeof *p, cmp_check);
     LIT(b, "[");
     for (size_t i = 0; i < m->nchecks; i++) {
         const mdc_check *k = p[i];
@@ -632,7 +638,7 @@ static void contract_json(canon_ctx *c, const mdc_doc *d, const mdc_contract *k)
     const void **p = ctx_ptrs(c, k->nfields);
     for (size_t i = 0; i < k->nfields; i++)
         p[i] = &k->fields[i];
-    qsort(p, k->nfields, sizeof *p, cmp_contract_field);
+    sort_n(p, k->nfields, sizeof *p, cmp_contract_field);
     for (size_t i = 0; i < k->nfields; i++) {
         const mdc_contract_field *f = p[i];
         if (i) LIT(b, ",");
@@ -713,7 +719,7 @@ static void rules_json(mdc_buf *b, const mdc_project *p)
         /* An override that sets nothing means the same as no override. */
         if (r->rule && (r->bump >= 0 || r->risk >= 0)) v[n++] = (rule_ref){r, i};
     }
-    qsort(v, n, sizeof *v, cmp_rule);
+    sort_n(v, n, sizeof *v, cmp_rule);
     LIT(b, "{");
     for (size_t i = 0; i < n; i++) {
         const mdc_rule_override *r = v[i].r;

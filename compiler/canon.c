@@ -43,6 +43,8 @@
  *    "nullable": bool,
  *    "references": null | {"field": str|null, "model": str,
  *                           "on_delete": ACTION, "on_update": ACTION},
+ *                                                       field: the resolved target column,
+ *                                                       null only when none was resolved
  *                                                       ACTION: "no_action" "restrict"
  *                                                       "cascade" "set_null" "set_default"
  *    "type": str,                                       canonical spelling (model/types.h):
@@ -84,7 +86,8 @@
  *
  * registry checksum = XXH3-128 over the concatenation of
  *   one line "KIND/NAME CHECKSUM\n" per document (KIND: contract|entity|model|source),
- *   the lines sorted bytewise, then "mdc.yaml " + project canonical JSON + "\n".
+ *   the lines sorted bytewise, then "mdc.yaml " + project canonical JSON + "\n"
+ *   (a registry without a project, which the compiler never produces, has no such line).
  *
  * How it is built: one pass writes the full canonical JSON into a reusable buffer and notes
  * the byte ranges of the metadata members as it goes; structure_json is then that text with
@@ -786,8 +789,9 @@ void mdc_canon_registry(mdc_arena *a, mdc_registry *reg)
 {
     canon_ctx c;
     ctx_init(&c, a);
+    /* Documents shared with another compilation are canonical already. */
     for (size_t i = 0; i < reg->ndocs; i++)
-        canon_doc(&c, reg->docs[i]);
+        if (!reg->docs[i]->canonical_json) canon_doc(&c, reg->docs[i]);
     if (reg->project) {
         project_json(&c, reg->project);
         reg->project->canonical_json = mdc_strndup(a, c.out.ptr, c.out.len);

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -956,6 +957,11 @@ static char *make_temp(const char *path, mdc_error *err)
         mdc_error_set(err, "cannot create a temporary file next to %s: %s", path, strerror(errno));
         free(t);
         return NULL;
+    }
+    /* mkstemp makes 0600; a snapshot is meant to be read by others: 0666 & ~umask. */
+    mode_t mask = umask(022);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) < 0) { /* not fatal: the file stays private */
     }
     close(fd);
     return t;

@@ -28,8 +28,9 @@
 typedef struct file_result {
     mdc_doc **docs;
     size_t ndocs;
-    bool shareable; /* no diagnostics and nothing resolved against other files at load */
-    bool parsed;
+    mdc_diag **diags; /* what loading this file reported (re-reported when shared) */
+    size_t ndiags;
+    bool loaded;      /* read and parsed here (not shared) */
 } file_result;
 
 /* A file another compilation may take its documents from: same path, same blob. */
@@ -38,6 +39,8 @@ typedef struct blob_entry {
     char oid[41];
     mdc_doc **docs;
     size_t ndocs;
+    mdc_diag **diags;
+    size_t ndiags;
 } blob_entry;
 
 typedef struct worker {
@@ -53,6 +56,7 @@ typedef struct job {
     mdc_state *state;
     const mdc_project *project;
     const mdc_compilation *share; /* NULL when sharing is off */
+    const void *owner;            /* the compilation: documents loaded here point to it */
     file_result *results;
     atomic_size_t next;
     atomic_int stop;
@@ -76,25 +80,16 @@ static const blob_entry *shared_blob(const mdc_compilation *share, const mdc_fil
     return NULL;
 }
 
-static bool take_shared(job *j, size_t i)
+static bool take_shared(worker *w, size_t i)
 {
+    job *j = w->job;
     const blob_entry *e = shared_blob(j->share, &j->state->files[i]);
     if (!e) return false;
     j->results[i].docs = e->docs;
     j->results[i].ndocs = e->ndocs;
-    j->results[i].shareable = true;
-    return true;
-}
-
-/* A document whose loading depended on nothing but its own file can be shared.  A
- * reference without a field is resolved to the target's key by validation, so a file
- * holding one is recompiled in every state. */
-static bool self_contained(const mdc_doc *d)
-{
-    if (d->kind != MDC_KIND_MODEL) return true;
-    const mdc_model *m = d->body;
-    for (size_t i = 0; m && i < m->nfields; i++)
-        if (m->fields[i].ref_model && !m->fields[i].ref_field) return false;
+    j->results[i].diags = e->diags;
+    j->results[i].ndiags = e->ndiags;
+    for (size_t k = 0; k < e->ndiags; k++) mdc_diags_append(&w->diags, e->diags[k]);
     return true;
 }
 
@@ -122,15 +117,18 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
         return 0;
     }
 
-    if (take_shared(j, i)) return 0;
+    if (take_shared(w, i)) return 0;
     if (mdc_reader_read(rd, f, buf, &w->err) < 0) return -1;
-    if (take_shared(j, i)) return 0; /* working tree: the blob id is known only now */
+    if (take_shared(w, i)) return 0; /* working tree: the blob id is known only now */
     size_t ndiags = w->diags.n;
+    file_result *r = &j->results[i];
+    r->loaded = true;
     if (buf->len >= sizeof LFS_MAGIC - 1 && memcmp(buf->ptr, LFS_MAGIC, sizeof LFS_MAGIC - 1) == 0) {
         mdc_diag *d = mdc_diag_add(&w->diags, MDC_ERROR, "LFS_POINTER", path, 1, 1,
                                    "this file is a Git LFS pointer, not the definition itself");
         mdc_diag_note(&w->diags, d, "definitions must be stored in git directly; run "
                                     "`git lfs untrack` for the model folders");
+        r->loaded = false; /* never shared */
         return 0;
     }
 
@@ -139,18 +137,18 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
     mdc_yfile yf;
     mdc_yaml_parse(w->arena, fpath, buf->ptr ? buf->ptr : "", buf->len, &w->diags, &yf);
 
-    file_result *r = &j->results[i];
     r->docs = mdc_new_array(w->arena, mdc_doc *, yf.ndocs ? yf.ndocs : 1);
     for (size_t k = 0; k < yf.ndocs; k++) {
         if (!yf.docs[k].root) continue; /* an empty document (e.g. a trailing ---) */
         mdc_doc *d = mdc_load_document(w->arena, j->project, fpath, &yf.docs[k], &w->diags);
         if (!d) continue;
         d->blob_oid = oid;
+        d->owner = j->owner;
         r->docs[r->ndocs++] = d;
     }
-    r->parsed = true;
-    r->shareable = w->diags.n == ndiags;
-    for (size_t k = 0; k < r->ndocs && r->shareable; k++) r->shareable = self_contained(r->docs[k]);
+    r->ndiags = w->diags.n - ndiags;
+    r->diags = mdc_new_array(w->arena, mdc_diag *, r->ndiags + 1);
+    memcpy(r->diags, w->diags.v + ndiags, r->ndiags * sizeof *r->diags);
     return 0;
 }
 
@@ -206,6 +204,7 @@ static int compile_files(mdc_compilation *c, const mdc_project *p, const mdc_com
     j.state = c->state;
     j.project = p;
     j.share = share;
+    j.owner = c;
     j.results = results;
     atomic_init(&j.next, 0);
     atomic_init(&j.stop, 0);
@@ -302,6 +301,70 @@ static void phase(const char *name, double *t0)
     *t0 = t;
 }
 
+/* A shared model with a `references: Model` field (no field named) was resolved against
+ * the target as it was in the compilation that loaded it.  When the target was loaded
+ * afresh here, the model is copied so that validation resolves it again and the canonical
+ * form is recomputed; the shared original stays as it was. */
+static mdc_doc *reresolve_copy(mdc_compilation *c, const mdc_doc *d)
+{
+    const mdc_model *m = d->body;
+    bool stale = false;
+    for (size_t i = 0; m && i < m->nfields && !stale; i++) {
+        const mdc_field *f = &m->fields[i];
+        if (!f->ref_implicit) continue;
+        const mdc_doc *t = mdc_registry_find(c->reg, MDC_KIND_MODEL, f->ref_model);
+        stale = !t || t->owner == c;
+    }
+    if (!stale) return NULL;
+    mdc_doc *nd = mdc_new(c->arena, mdc_doc);
+    *nd = *d;
+    mdc_model *nm = mdc_new(c->arena, mdc_model);
+    *nm = *m;
+    nm->fields = mdc_new_array(c->arena, mdc_field, m->nfields + 1);
+    memcpy(nm->fields, m->fields, m->nfields * sizeof *nm->fields);
+    for (size_t i = 0; i < nm->nfields; i++)
+        if (nm->fields[i].ref_implicit) nm->fields[i].ref_field = NULL;
+    nm->doc = nd;
+    nd->body = nm;
+    nd->owner = c;
+    nd->canonical_json = nd->structure_json = NULL;
+    nd->checksum[0] = nd->structure_checksum[0] = '\0';
+    return nd;
+}
+
+static void collect_docs(mdc_compilation *c, const file_result *results, size_t nfiles)
+{
+    c->reg->ndocs = 0;
+    for (size_t i = 0; i < nfiles; i++)
+        for (size_t k = 0; k < results[i].ndocs; k++) c->reg->docs[c->reg->ndocs++] = results[i].docs[k];
+    qsort(c->reg->docs, c->reg->ndocs, sizeof *c->reg->docs, cmp_doc);
+}
+
+static void reresolve_shared(mdc_compilation *c, file_result *results, size_t nfiles)
+{
+    bool any = false;
+    for (size_t i = 0; i < nfiles; i++) {
+        if (results[i].loaded) continue;
+        mdc_doc **copy = NULL;
+        for (size_t k = 0; k < results[i].ndocs; k++) {
+            const mdc_doc *d = results[i].docs[k];
+            if (d->kind != MDC_KIND_MODEL) continue;
+            mdc_doc *nd = reresolve_copy(c, d);
+            if (!nd) continue;
+            if (!copy) {
+                copy = mdc_new_array(c->arena, mdc_doc *, results[i].ndocs);
+                memcpy(copy, results[i].docs, results[i].ndocs * sizeof *copy);
+            }
+            copy[k] = nd;
+        }
+        if (copy) {
+            results[i].docs = copy;
+            any = true;
+        }
+    }
+    if (any) collect_docs(c, results, nfiles);
+}
+
 /* Loading bakes these project settings into documents: sharing needs them equal. */
 static bool same_defaults(const mdc_project *a, const mdc_project *b)
 {
@@ -316,16 +379,16 @@ static void index_blobs(mdc_compilation *c, const file_result *results)
     size_t n = 0;
     for (size_t i = 0; i < c->state->nfiles; i++) {
         const mdc_file *f = &c->state->files[i];
-        if (!results[i].shareable || !f->oid[0]) continue;
+        if (results[i].loaded) c->nparsed++;
+        if (!results[i].docs || !f->oid[0]) continue; /* skipped or LFS: never shared */
         v[n].path = mdc_strdup(c->arena, f->path);
         memcpy(v[n].oid, f->oid, sizeof v[n].oid);
         v[n].docs = results[i].docs;
         v[n].ndocs = results[i].ndocs;
+        v[n].diags = results[i].diags;
+        v[n].ndiags = results[i].ndiags;
         n++;
-        if (results[i].parsed) c->nparsed++;
     }
-    for (size_t i = 0; i < c->state->nfiles; i++)
-        if (!results[i].shareable && results[i].parsed) c->nparsed++;
     c->blobs = v;
     c->nblobs = n;
 }
@@ -361,7 +424,6 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
     const mdc_compilation *share = o->share;
     if (share && !same_defaults(share->reg->project, p)) share = NULL;
     if (compile_files(c, p, share, pick_threads(o->threads, nfiles), results, err) < 0) goto done;
-    index_blobs(c, results);
     phase("parse", &t0);
 
     size_t ndocs = 0;
@@ -372,9 +434,9 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
                      (unsigned)MDC_MAX_DOCS);
     }
     c->reg->docs = mdc_new_array(c->arena, mdc_doc *, ndocs ? ndocs : 1);
-    for (size_t i = 0; i < nfiles; i++)
-        for (size_t k = 0; k < results[i].ndocs; k++) c->reg->docs[c->reg->ndocs++] = results[i].docs[k];
-    qsort(c->reg->docs, c->reg->ndocs, sizeof *c->reg->docs, cmp_doc);
+    collect_docs(c, results, nfiles);
+    if (share) reresolve_shared(c, results, nfiles);
+    index_blobs(c, results);
 
     mdc_validate(c->arena, c->reg, &c->diags);
     phase("validate", &t0);

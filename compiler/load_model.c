@@ -551,6 +551,7 @@ static void load_references(const mload *L, mdc_field *f, const mdc_ynode *n)
     }
     f->ref_model = model;
     f->ref_field = field;
+    f->ref_implicit = field == NULL;
 }
 
 /* The keys read straight into the field: flags, documentation, rename hint. */

@@ -307,9 +307,10 @@ static void check_reference(vctx *v, const mdc_doc *doc, mdc_field *f)
     f->ref_target = t;
 
     mdc_field *tf;
-    if (!f->ref_field) {
+    if (!f->ref_field || f->ref_implicit) {
         tf = primary_key_field(t);
         if (!tf) {
+            if (f->ref_implicit) f->ref_field = NULL; /* no stale key from another state */
             if (t->npk == 1) return; /* key names a missing field: the loader reported it */
             mdc_diag *dg = report(v, "REFERENCE_NOT_UNIQUE", l,
                                   "field `%s` references model `%s`, which has no "

@@ -120,6 +120,8 @@ typedef struct mdc_field {
     /* references: Model or Model.field; ref_field is filled in with the target's primary
      * key during validation when not written.  ref_target/ref_target_field are resolved. */
     const char *ref_model, *ref_field;
+    bool ref_implicit; /* written as `references: Model`: ref_field is the target's key,
+                          resolved again by every validation */
     mdc_loc ref_loc;
     const mdc_model *ref_target;
     const struct mdc_field *ref_target_field;
@@ -184,6 +186,8 @@ typedef struct mdc_doc {
     char checksum[33];
     char structure_checksum[33];
     void *body; /* mdc_model*, mdc_source*, mdc_entity* or mdc_contract* by kind */
+    const void *owner; /* private: the compilation that loaded it (documents are shared
+                          between compilations of the same repository) */
 } mdc_doc;
 
 struct mdc_model {

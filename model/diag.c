@@ -67,6 +67,11 @@ void mdc_diag_note(mdc_diags *d, mdc_diag *dg, const char *fmt, ...)
     dg->notes = notes;
 }
 
+void mdc_diags_append(mdc_diags *d, mdc_diag *dg)
+{
+    push(d, dg);
+}
+
 void mdc_diags_merge(mdc_diags *dst, mdc_diags *src)
 {
     for (size_t i = 0; i < src->n; i++) push(dst, src->v[i]);

@@ -46,6 +46,9 @@ mdc_diag *mdc_diag_add(mdc_diags *d, mdc_severity sev, const char *code, const c
 void mdc_diag_note(mdc_diags *d, mdc_diag *dg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Appends an existing diagnostic (its arena must outlive d's use). */
+void mdc_diags_append(mdc_diags *d, mdc_diag *dg);
+
 /* Moves every diagnostic of src to dst (src's arena must outlive dst's use). */
 void mdc_diags_merge(mdc_diags *dst, mdc_diags *src);
 

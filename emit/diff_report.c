@@ -581,7 +581,7 @@ static void report_sarif(mdc_buf *b, const mdc_diff *df, const mdc_diags *diags,
 /* ------------------------------------------------------------------ markdown */
 
 /* Text for GitHub-flavoured Markdown: newlines fold to spaces, < > & become entities,
- * and in a table cell '|' is escaped so it does not split the cell. */
+ * "->" becomes U+2192, and in a table cell '|' is escaped so it does not split the cell. */
 static void md_put(mdc_buf *b, const char *s, bool cell)
 {
     for (const char *p = nz(s); *p; p++) {
@@ -595,6 +595,14 @@ static void md_put(mdc_buf *b, const char *s, bool cell)
             break;
         case '>':
             mdc_buf_puts(b, "&gt;");
+            break;
+        case '-':
+            if (p[1] == '>') { /* "1.4.0 -> 2.0.0" reads better as an arrow */
+                mdc_buf_puts(b, "\xe2\x86\x92"); /* U+2192 in UTF-8 */
+                p++;
+            } else {
+                mdc_buf_putc(b, '-');
+            }
             break;
         case '&':
             mdc_buf_puts(b, "&amp;");

@@ -46,7 +46,8 @@ typedef struct blob_entry {
 typedef struct worker {
     pthread_t thread;
     struct job *job;
-    mdc_arena *arena;
+    mdc_arena *arena;   /* definitions and strings: kept */
+    mdc_arena *scratch; /* one file's YAML tree: reset after each file */
     mdc_diags diags;
     mdc_error err;
     int failed;
@@ -135,7 +136,7 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
     const char *fpath = mdc_strdup(w->arena, path);
     const char *oid = mdc_strdup(w->arena, f->oid);
     mdc_yfile yf;
-    mdc_yaml_parse(w->arena, fpath, buf->ptr ? buf->ptr : "", buf->len, &w->diags, &yf);
+    mdc_yaml_parse2(w->arena, w->scratch, fpath, buf->ptr ? buf->ptr : "", buf->len, &w->diags, &yf);
 
     r->docs = mdc_new_array(w->arena, mdc_doc *, yf.ndocs ? yf.ndocs : 1);
     for (size_t k = 0; k < yf.ndocs; k++) {
@@ -146,6 +147,7 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
         d->owner = j->owner;
         r->docs[r->ndocs++] = d;
     }
+    mdc_arena_reset(w->scratch); /* nothing points into the tree any more */
     r->ndiags = w->diags.n - ndiags;
     r->diags = mdc_new_array(w->arena, mdc_diag *, r->ndiags + 1);
     memcpy(r->diags, w->diags.v + ndiags, r->ndiags * sizeof *r->diags);
@@ -215,6 +217,7 @@ static int compile_files(mdc_compilation *c, const mdc_project *p, const mdc_com
     for (unsigned t = 0; t < nthreads; t++) {
         ws[t].job = &j;
         ws[t].arena = t == 0 ? c->arena : mdc_arena_new();
+        ws[t].scratch = mdc_arena_new();
         mdc_diags_init(&ws[t].diags, ws[t].arena);
     }
     /* Worker 0 runs on the calling thread. */
@@ -234,6 +237,7 @@ static int compile_files(mdc_compilation *c, const mdc_project *p, const mdc_com
         mdc_diags_merge(&c->diags, &ws[t].diags);
         mdc_diags_release(&ws[t].diags);
         if (t > 0) mdc_ptrvec_push(c->arena, (mdc_ptrvec *)c->extra_arenas, ws[t].arena);
+        mdc_arena_free(ws[t].scratch);
     }
     free(ws);
     return rc;

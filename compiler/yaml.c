@@ -191,7 +191,8 @@ typedef struct frame {
 } frame;
 
 typedef struct parser {
-    mdc_arena *a;
+    mdc_arena *a;  /* nodes, item arrays, documents */
+    mdc_arena *sa; /* scalar strings and the path: what definitions keep */
     mdc_diags *diags;
     const char *path; /* arena copy */
     text t;
@@ -420,7 +421,7 @@ static void on_scalar(parser *ps, const yaml_event_t *ev)
         mdc_diag_add(ps->diags, MDC_ERROR, "NOT_UTF8", ps->path, n->loc.line, n->loc.col,
                      "an escape in this string makes a NUL character, which is not allowed");
     }
-    n->str = n->len ? mdc_strndup(ps->a, (const char *)ev->data.scalar.value, n->len) : "";
+    n->str = n->len ? mdc_strndup(ps->sa, (const char *)ev->data.scalar.value, n->len) : "";
     check_anchor_and_tag(ps, n, anchor, tag);
     if (ps->depth == 0) ps->root_is_empty = empty;
     attach(ps, n);
@@ -555,6 +556,12 @@ static void report_libyaml_error(parser *ps, const yaml_parser_t *yp)
 size_t mdc_yaml_parse(mdc_arena *a, const char *path, const char *data, size_t len,
                       mdc_diags *diags, mdc_yfile *out)
 {
+    return mdc_yaml_parse2(a, a, path, data, len, diags, out);
+}
+
+size_t mdc_yaml_parse2(mdc_arena *strings, mdc_arena *a, const char *path, const char *data,
+                       size_t len, mdc_diags *diags, mdc_yfile *out)
+{
     size_t errors_before = diags->errors;
     const unsigned char *p = (const unsigned char *)data;
     yaml_parser_t yp;
@@ -562,8 +569,9 @@ size_t mdc_yaml_parse(mdc_arena *a, const char *path, const char *data, size_t l
     parser ps;
     memset(&ps, 0, sizeof ps);
     ps.a = a;
+    ps.sa = strings;
     ps.diags = diags;
-    ps.path = mdc_strdup(a, path ? path : "");
+    ps.path = mdc_strdup(strings, path ? path : "");
     memset(out, 0, sizeof *out);
     out->path = ps.path;
 

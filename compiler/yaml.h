@@ -67,6 +67,12 @@ typedef struct mdc_yfile {
 size_t mdc_yaml_parse(mdc_arena *a, const char *path, const char *data, size_t len,
                       mdc_diags *diags, mdc_yfile *out);
 
+/* The same, with the tree (nodes, arrays) in `tree` and the scalar strings and the path in
+ * `strings`: loaders keep pointers to strings but not to nodes, so `tree` can be reset as
+ * soon as a file's documents are loaded. */
+size_t mdc_yaml_parse2(mdc_arena *strings, mdc_arena *tree, const char *path, const char *data,
+                       size_t len, mdc_diags *diags, mdc_yfile *out);
+
 /* Mapping lookup: the value for key, or NULL.  *key_out (optional) receives the key node. */
 const mdc_ynode *mdc_ymap_get(const mdc_ynode *map, const char *key, const mdc_ynode **key_out);
 

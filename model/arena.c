@@ -66,11 +66,17 @@ void *mdc_alloc(mdc_arena *a, size_t size)
     memset(c->data, 0, size);
     return c->data;
 #else
+    /* Chunks come zeroed from calloc (large ones straight from the kernel) and are zeroed
+     * again on reset, so handing out a block needs no memset. */
     chunk *c = a->head;
     if (!c || c->size - c->used < need) {
         size_t sz = need > CHUNK_MIN ? need : CHUNK_MIN;
         if (c && sz < c->size * 2 && c->size < (16u << 20)) sz = c->size * 2;
-        c = xmalloc(sizeof(chunk) + sz);
+        c = calloc(1, sizeof(chunk) + sz);
+        if (!c) {
+            fputs("mdc: out of memory\n", stderr);
+            abort();
+        }
         c->size = sz;
         c->used = 0;
         c->next = a->head;
@@ -78,7 +84,6 @@ void *mdc_alloc(mdc_arena *a, size_t size)
     }
     void *p = c->data + c->used;
     c->used += need;
-    memset(p, 0, need);
     return p;
 #endif
 }
@@ -115,6 +120,28 @@ char *mdc_printf(mdc_arena *a, const char *fmt, ...)
     char *p = mdc_vprintf(a, fmt, ap);
     va_end(ap);
     return p;
+}
+
+void mdc_arena_reset(mdc_arena *a)
+{
+    chunk *c = a->head, *keep = NULL;
+#ifndef MDC_ARENA_MALLOC
+    /* Keep the newest (largest) chunk, zeroed, for the next round. */
+    keep = c;
+    if (keep) {
+        c = keep->next;
+        memset(keep->data, 0, keep->used);
+        keep->used = 0;
+        keep->next = NULL;
+    }
+#endif
+    while (c) {
+        chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    a->head = keep;
+    a->total = 0;
 }
 
 size_t mdc_arena_used(const mdc_arena *a)

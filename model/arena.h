@@ -29,6 +29,10 @@ char *mdc_strdup(mdc_arena *a, const char *s);            /* NULL stays NULL */
 char *mdc_printf(mdc_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *mdc_vprintf(mdc_arena *a, const char *fmt, va_list ap);
 
+/* Releases everything allocated so far but keeps the largest block for reuse: for scratch
+ * memory that is rebuilt many times (e.g. the YAML tree of one file). */
+void mdc_arena_reset(mdc_arena *a);
+
 /* Bytes handed out so far (for benchmarks and tests). */
 size_t mdc_arena_used(const mdc_arena *a);
 

@@ -250,6 +250,7 @@ static void report_text(mdc_buf *b, mdc_arena *a, const mdc_diff *df, const mdc_
 
     size_t errors, warnings;
     count_severities(diags, &errors, &warnings);
+    if (df->ndocs == 0 && errors + warnings == 0) return; /* the header said "no changes" */
     mdc_buf_putc(b, '\n');
     text_count(b, count_changes(df), "change");
     mdc_buf_puts(b, " in ");

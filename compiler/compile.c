@@ -150,7 +150,7 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
     mdc_arena_reset(w->scratch); /* nothing points into the tree any more */
     r->ndiags = w->diags.n - ndiags;
     r->diags = mdc_new_array(w->arena, mdc_diag *, r->ndiags + 1);
-    memcpy(r->diags, w->diags.v + ndiags, r->ndiags * sizeof *r->diags);
+    if (r->ndiags) memcpy(r->diags, w->diags.v + ndiags, r->ndiags * sizeof *r->diags);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_registry.h"
 
 static const char usage[] =
     "usage: mdc [-C DIR] COMMAND [ARGS]\n"
@@ -29,6 +30,10 @@ static const char usage[] =
     "  bump [BASE]         rewrite declared versions to what the changes since BASE need\n"
     "  log [NAME] [--rev REV] [--format text|json]\n"
     "                      derived versions from first-parent history\n"
+    "  build [REV] [-o FILE] [--no-history] [--format sqlite|postgres-sql]\n"
+    "                      compile the registry snapshot applications load\n"
+    "  show [NAME] [--snapshot FILE] [--format text|json]\n"
+    "                      print a snapshot (or the working tree) and one model\n"
     "  init                write a starter mdc.yaml and models/ folder\n"
     "  hook install [--force] | hook uninstall\n"
     "                      a git pre-commit hook running `mdc check --staged`\n"
@@ -65,10 +70,11 @@ static const command commands[] = {
     {"diff", mdc_cmd_diff},
     {"log", mdc_cmd_log},
     {"bump", mdc_cmd_bump},
+    {"build", mdc_cmd_build},
 };
 
 /* Commands of the SPEC that later versions provide. */
-static const char *const planned[] = {"migrate", "build", "show"};
+static const char *const planned[] = {"migrate", "show"};
 
 int main(int argc, char **argv)
 {

@@ -42,22 +42,38 @@
 
 /* ================================================================== 1. input checks */
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Nonzero when one of the eight bytes in v is zero (the classic bit trick). */
+static uint64_t has_zero_byte(uint64_t v)
+{
+    return (v - ONES) & ~v & HIGHS;
+}
+
+/* What the input check learns about the text, for the position fast paths. */
+typedef struct text_facts {
+    bool ascii; /* no byte >= 0x80: code point i is byte i */
+    bool cr;    /* has a '\r': line breaks need more than memchr('\n') */
+} text_facts;
+
 /*
  * Returns the offset of the first byte that is not part of strict UTF-8, or of the first
  * NUL byte; len when the whole input is valid.  For a malformed multi-byte sequence the
  * offset is that of its lead byte (where the bad character starts).
  */
-static size_t find_bad_utf8(const unsigned char *p, size_t len)
+static size_t find_bad_utf8(const unsigned char *p, size_t len, text_facts *facts)
 {
     size_t i = 0;
+    facts->ascii = true;
+    facts->cr = false;
     while (i < len) {
-        /* Fast path: eight ASCII bytes, none of them NUL. */
+        /* Fast path: eight ASCII bytes, none of them NUL or CR. */
         if (len - i >= 8) {
             uint64_t v;
             memcpy(&v, p + i, 8);
-            uint64_t high = v & 0x8080808080808080ull;
-            uint64_t zero = (v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull;
-            if (!high && !zero) {
+            if (!(v & HIGHS) && !has_zero_byte(v)) {
+                if (!facts->cr && has_zero_byte(v ^ (ONES * '\r'))) facts->cr = true;
                 i += 8;
                 continue;
             }
@@ -65,9 +81,11 @@ static size_t find_bad_utf8(const unsigned char *p, size_t len)
         unsigned char c = p[i];
         if (c < 0x80) {
             if (c == 0) return i;
+            if (c == '\r') facts->cr = true;
             i++;
             continue;
         }
+        facts->ascii = false;
         /* Lead byte: its length and the allowed range of the second byte, which is where
          * overlongs (E0, F0), surrogates (ED) and code points > U+10FFFF (F4) are caught. */
         size_t n;
@@ -105,6 +123,7 @@ typedef struct text {
     const unsigned char *p;
     size_t len;
     size_t base;
+    text_facts facts;
     /* code point cursor: code point cp_at starts at byte cp_byte */
     size_t cp_at, cp_byte;
     /* line cursor: every break before byte `scan` is counted; the line holding byte
@@ -132,6 +151,7 @@ static size_t utf8_width(unsigned char c)
 /* The byte offset of code point idx (clamped to the end of the file). */
 static size_t text_byte_of_cp(text *t, size_t idx)
 {
+    if (t->facts.ascii) return idx < t->len - t->base ? t->base + idx : t->len;
     while (t->cp_at > idx) {
         do {
             t->cp_byte--;
@@ -139,6 +159,15 @@ static size_t text_byte_of_cp(text *t, size_t idx)
         t->cp_at--;
     }
     while (t->cp_at < idx && t->cp_byte < t->len) {
+        if (idx - t->cp_at >= 8 && t->len - t->cp_byte >= 8) { /* eight ASCII at once */
+            uint64_t v;
+            memcpy(&v, t->p + t->cp_byte, 8);
+            if (!(v & HIGHS)) {
+                t->cp_byte += 8;
+                t->cp_at += 8;
+                continue;
+            }
+        }
         t->cp_byte += utf8_width(t->p[t->cp_byte]);
         t->cp_at++;
     }
@@ -158,7 +187,13 @@ static void text_line_col(text *t, size_t b, uint32_t *line, uint32_t *col)
 {
     if (b > t->len) b = t->len;
     if (b < t->base) b = t->base;
-    if (b >= t->scan) {
+    if (b >= t->scan && !t->facts.cr) {
+        const unsigned char *p = t->p, *nl;
+        for (size_t i = t->scan; (nl = memchr(p + i, '\n', b - i)) != NULL; i = t->line_start) {
+            t->line++;
+            t->line_start = (size_t)(nl - p) + 1;
+        }
+    } else if (b >= t->scan) {
         const unsigned char *p = t->p;
         for (size_t i = t->scan; i < b; i++) {
             if (p[i] == '\n' || (p[i] == '\r' && (i + 1 == t->len || p[i + 1] != '\n'))) {
@@ -211,15 +246,15 @@ typedef struct parser {
     bool root_is_empty; /* its root is the empty scalar libyaml makes up for "---" */
     uint32_t prev_end;  /* byte where the previous event ended */
     bool stop;          /* an error that ends the parse was reported */
-    /* key sorting for duplicate detection in big mappings (heap) */
-    struct keyref *keys;
-    size_t capkeys;
+    /* nodes are carved from arena blocks of NODE_SLAB (see new_node) */
+    mdc_ynode *slab;
+    size_t slab_left;
+    /* hash table for duplicate detection in big mappings (heap): key index + 1, or 0 */
+    uint32_t *slots;
+    size_t capslots;
+    uint32_t *first; /* per key: index of the first equal key (heap) */
+    size_t capfirst;
 } parser;
-
-typedef struct keyref {
-    const mdc_ynode *key;
-    size_t index;
-} keyref;
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -236,10 +271,26 @@ static uint32_t byte_of_mark(parser *ps, yaml_mark_t m)
     return (uint32_t)text_byte_of_cp(&ps->t, m.index);
 }
 
-/* A node of the given kind starting at byte off, with its loc filled in. */
+/*
+ * A node of the given kind starting at byte off, with its loc filled in.  Nodes come from
+ * arena blocks of NODE_SLAB nodes: the arena rounds every allocation up to 16 bytes, and
+ * a file can have millions of nodes.  The debug arena (MDC_ARENA_MALLOC) gets one
+ * allocation per node instead, so ASan sees each node's bounds.
+ */
+#define NODE_SLAB 256
+
 static mdc_ynode *new_node(parser *ps, mdc_ynode_kind kind, uint32_t off)
 {
+#ifdef MDC_ARENA_MALLOC
     mdc_ynode *n = mdc_new(ps->a, mdc_ynode);
+#else
+    if (!ps->slab_left) {
+        ps->slab = mdc_new_array(ps->a, mdc_ynode, NODE_SLAB);
+        ps->slab_left = NODE_SLAB;
+    }
+    mdc_ynode *n = ps->slab++;
+    ps->slab_left--;
+#endif
     n->kind = kind;
     n->off = n->end = off;
     n->loc.path = ps->path;
@@ -313,14 +364,12 @@ static bool same_key(const mdc_ynode *x, const mdc_ynode *y)
     return x->len == y->len && memcmp(x->str, y->str, x->len) == 0;
 }
 
-static int cmp_keyref(const void *pa, const void *pb)
+/* FNV-1a: keys are short, and the table only needs a decent spread. */
+static uint64_t hash_key(const mdc_ynode *k)
 {
-    const keyref *x = pa, *y = pb;
-    size_t n = x->key->len < y->key->len ? x->key->len : y->key->len;
-    int c = memcmp(x->key->str, y->key->str, n);
-    if (c) return c;
-    if (x->key->len != y->key->len) return x->key->len < y->key->len ? -1 : 1;
-    return x->index < y->index ? -1 : x->index > y->index;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < k->len; i++) h = (h ^ (unsigned char)k->str[i]) * 0x100000001b3ull;
+    return h ^ (h >> 29);
 }
 
 static void report_duplicate(parser *ps, const mdc_ynode *dup, const mdc_ynode *first)
@@ -334,9 +383,77 @@ static void report_duplicate(parser *ps, const mdc_ynode *dup, const mdc_ynode *
 }
 
 /*
+ * Fills first[i] with the index of the first key equal to key i (i itself when it is the
+ * first) using a hash table of first occurrences: O(n) expected.  Gives up and returns
+ * false when the keys collide far more than chance allows (crafted input), so that such a
+ * file cannot make us quadratic.
+ */
+static bool first_keys_by_hash(parser *ps, const mdc_ynode *map, uint32_t *first)
+{
+    size_t n = map->n, cap = 64, budget = 8 * n + 64, probes = 0;
+    while (cap < 2 * n) cap *= 2; /* load factor <= 1/2 */
+    if (cap > ps->capslots) {
+        ps->capslots = cap;
+        ps->slots = xrealloc(ps->slots, cap * sizeof *ps->slots);
+    }
+    memset(ps->slots, 0, cap * sizeof *ps->slots);
+    for (size_t i = 0; i < n; i++) {
+        const mdc_ynode *k = map->items[2 * i];
+        for (size_t s = (size_t)hash_key(k) & (cap - 1);; s = (s + 1) & (cap - 1)) {
+            if (++probes > budget) return false;
+            if (!ps->slots[s]) {
+                ps->slots[s] = (uint32_t)i + 1;
+                first[i] = (uint32_t)i;
+                break;
+            }
+            if (same_key(k, map->items[2 * (ps->slots[s] - 1)])) {
+                first[i] = ps->slots[s] - 1;
+                break;
+            }
+        }
+    }
+    return true;
+}
+
+typedef struct keyref {
+    const mdc_ynode *key;
+    uint32_t index;
+} keyref;
+
+static int cmp_keyref(const void *pa, const void *pb)
+{
+    const keyref *x = pa, *y = pb;
+    size_t n = x->key->len < y->key->len ? x->key->len : y->key->len;
+    int c = memcmp(x->key->str, y->key->str, n);
+    if (c) return c;
+    if (x->key->len != y->key->len) return x->key->len < y->key->len ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The same result as first_keys_by_hash by sorting (key, index) pairs: O(n log n) for any
+ * keys. */
+static void first_keys_by_sort(const mdc_ynode *map, uint32_t *first)
+{
+    size_t n = map->n;
+    keyref *refs = xrealloc(NULL, n * sizeof *refs);
+    for (size_t i = 0; i < n; i++) {
+        refs[i].key = map->items[2 * i];
+        refs[i].index = (uint32_t)i;
+    }
+    qsort(refs, n, sizeof *refs, cmp_keyref);
+    for (size_t i = 0, run = 0; i < n; i++) {
+        if (i > 0 && !same_key(refs[i].key, refs[run].key)) run = i;
+        first[refs[i].index] = refs[run].index;
+    }
+    free(refs);
+}
+
+/*
  * Reports every key of the mapping that repeats an earlier one (by decoded text), each
- * with a note pointing at the first.  Small mappings compare pairwise; bigger ones sort
- * (key, position) references so the cost stays O(n log n).
+ * with a note pointing at the first, in key order.  Small mappings compare pairwise;
+ * bigger ones find first occurrences by hashing (or, for crafted keys, by sorting), so
+ * the cost never grows like n^2.  How the first occurrences are found never changes the
+ * output.
  */
 static void check_duplicate_keys(parser *ps, const mdc_ynode *map)
 {
@@ -353,21 +470,13 @@ static void check_duplicate_keys(parser *ps, const mdc_ynode *map)
         }
         return;
     }
-    if (n > ps->capkeys) {
-        ps->capkeys = n;
-        ps->keys = xrealloc(ps->keys, n * sizeof *ps->keys);
+    if (n > ps->capfirst) {
+        ps->capfirst = n;
+        ps->first = xrealloc(ps->first, n * sizeof *ps->first);
     }
-    for (size_t i = 0; i < n; i++) {
-        ps->keys[i].key = map->items[2 * i];
-        ps->keys[i].index = i;
-    }
-    qsort(ps->keys, n, sizeof *ps->keys, cmp_keyref);
-    for (size_t i = 1, first = 0; i < n; i++) {
-        if (same_key(ps->keys[i].key, ps->keys[first].key))
-            report_duplicate(ps, ps->keys[i].key, ps->keys[first].key);
-        else
-            first = i;
-    }
+    if (!first_keys_by_hash(ps, map, ps->first)) first_keys_by_sort(map, ps->first);
+    for (size_t i = 0; i < n; i++)
+        if (ps->first[i] != i) report_duplicate(ps, map->items[2 * i], map->items[2 * ps->first[i]]);
 }
 
 /*
@@ -584,7 +693,7 @@ size_t mdc_yaml_parse2(mdc_arena *strings, mdc_arena *a, const char *path, const
     size_t base = len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0;
     text_init(&ps.t, p, len, base);
 
-    size_t bad = find_bad_utf8(p, len);
+    size_t bad = find_bad_utf8(p, len, &ps.t.facts);
     if (bad < len) {
         uint32_t line, col;
         text_line_col(&ps.t, bad, &line, &col);
@@ -638,7 +747,8 @@ done:
     if (have_parser) yaml_parser_delete(&yp);
     free(ps.scratch);
     free(ps.docs);
-    free(ps.keys);
+    free(ps.slots);
+    free(ps.first);
     return diags->errors - errors_before;
 }
 

@@ -337,6 +337,37 @@ TEST(duplicate_keys)
     }
 }
 
+/* A copy of yaml.c's key hash, to build keys that all land in one bucket. */
+static uint64_t key_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}
+
+TEST(duplicate_keys_crafted_collisions)
+{
+    /* 1500 keys whose hashes agree in the low 12 bits (the table has 4096 slots): the
+     * hash table would probe ~n^2/2 times; the parser must switch to sorting and still
+     * report exactly the duplicates. */
+    size_t nkeys = 1500, len = 0;
+    char *src = malloc(nkeys * 32 + 64), key[32];
+    uint64_t want = key_hash("c0") & 4095;
+    for (unsigned i = 0, found = 0; found < nkeys; i++) {
+        snprintf(key, sizeof key, "c%u", i);
+        if ((key_hash(key) & 4095) != want) continue;
+        len += (size_t)sprintf(src + len, "%s: %u\n", key, found++);
+    }
+    len += (size_t)sprintf(src + len, "c0: dup\n");
+    clock_t t0 = clock();
+    CHECK_INT(parse_n(src, len), 1);
+    CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 0.5);
+    CHECK_DIAG("YAML_DUPLICATE_KEY", 0, (unsigned)nkeys + 1, 1);
+    const mdc_diag *d = find_diag("YAML_DUPLICATE_KEY", 0);
+    if (d && d->nnotes) CHECK_STR(d->notes[0], "first defined here: m.yaml:1:1");
+    free(src);
+}
+
 TEST(non_scalar_keys)
 {
     CHECK_INT(parse("? [a]\n: 1\nb: 2\n"), 1);
@@ -493,6 +524,69 @@ TEST(all_problems_in_one_run)
     CHECK_INT(count_diags("YAML_ALIAS"), 1);
     CHECK_INT(count_diags("YAML_TAG"), 1);
     CHECK_INT(count_diags("YAML_DUPLICATE_KEY"), 2);
+}
+
+/* Every plain one-line scalar's span must hold its text, and its line:col must be what a
+ * naive count over the bytes gives (breaks: \n, \r\n, lone \r). */
+static void check_spans(const mdc_ynode *n, const char *src, size_t base, int *bad)
+{
+    if (!n) return;
+    if (n->kind == MDC_Y_SCALAR) {
+        uint32_t line = 1, col = 1;
+        for (size_t i = base; i < n->off; i++) {
+            if (src[i] == '\n' || (src[i] == '\r' && src[i + 1] != '\n')) {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        if (n->loc.line != line || n->loc.col != col) (*bad)++;
+        if (n->plain && n->len && (n->end - n->off != n->len || memcmp(src + n->off, n->str, n->len)))
+            (*bad)++;
+        return;
+    }
+    size_t count = n->kind == MDC_Y_MAP ? 2 * n->n : n->n;
+    for (size_t i = 0; i < count; i++) check_spans(n->items[i], src, base, bad);
+}
+
+TEST(positions_match_a_naive_count)
+{
+    /* Mixed ASCII and multi-byte text, LF, CRLF and lone CR, long ASCII runs (the 8-byte
+     * fast paths), block and flow. */
+    static const char *words[] = {"a", "\xC3\xA9t\xC3\xA9", "longasciiwordnumberone", "\xE6\x97\xA5",
+                                  "\xF0\x9F\x98\x80x", "k_12345678901234567890", "z"};
+    static const char *breaks[] = {"\n", "\r\n", "\r"};
+    for (int variant = 0; variant < 4; variant++) {
+        size_t cap = 1 << 16, len = 0;
+        char *src = malloc(cap);
+        size_t base = 0;
+        if (variant == 3) {
+            memcpy(src, "\xEF\xBB\xBF", 3);
+            len = base = 3;
+        }
+        uint32_t seed = 7u + (uint32_t)variant;
+        for (int i = 0; i < 600; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *w1 = words[(seed >> 8) % 7], *w2 = words[(seed >> 12) % 7];
+            const char *br = variant == 0 ? "\n" : breaks[(seed >> 16) % 3];
+            if (i % 5 == 4)
+                len += (size_t)snprintf(src + len, cap - len, "%s%d: [%s, %s, {%s: %s}]%s", w1, i,
+                                        w2, w1, w2, w1, br);
+            else if (i % 5 == 3)
+                len += (size_t)snprintf(src + len, cap - len, "%s%d:%s  - %s # c %s%s  - %s%s",
+                                        w1, i, br, w2, w1, br, w1, br);
+            else
+                len += (size_t)snprintf(src + len, cap - len, "%s%d: %s %s%s", w2, i, w1, w2, br);
+        }
+        CHECK_INT(parse_n(src, len), 0);
+        CHECK_INT(F.ndocs, 1);
+        int bad = 0;
+        check_spans(root(), src, base, &bad);
+        CHECK_INT(bad, 0);
+        CHECK(root() && root()->n == 600);
+        free(src);
+    }
 }
 
 /* ------------------------------------------------------------------ bad bytes */
@@ -665,6 +759,7 @@ int main(void)
     RUN(anchors_and_aliases);
     RUN(tags);
     RUN(duplicate_keys);
+    RUN(duplicate_keys_crafted_collisions);
     RUN(non_scalar_keys);
     RUN(file_too_large);
     RUN(not_utf8);
@@ -672,6 +767,7 @@ int main(void)
     RUN(million_deep_is_fast);
     RUN(too_many_documents);
     RUN(all_problems_in_one_run);
+    RUN(positions_match_a_naive_count);
     RUN(truncated_and_garbage_do_not_crash);
     RUN(core_schema_table);
     RUN(core_schema_values);

@@ -1,0 +1,348 @@
+/*
+ * verify.c - libmdc: full verification of a snapshot (MDC_OPEN_VERIFY, mdc_snapshot_verify).
+ *
+ * What is checked, in order (the first failure is reported):
+ *   1. PRAGMA quick_check: the file's pages and b-trees are sound.
+ *   2. documents: checksum = XXH3-128 of canonical_json, as 32 lowercase hex digits of the
+ *      canonical big-endian form (SPEC 4), for every row.
+ *   3. registry checksum: XXH3-128 over the rows' "KIND/NAME CHECKSUM\n" lines sorted
+ *      bytewise, then "mdc.yaml " + registry_meta.project_json + "\n" (compiler/canon.c)
+ *      equals registry_meta.registry_checksum.
+ *   4. every copy of a checksummed definition equals the document row: models, contracts,
+ *      entities, sources (definition_json, checksum, one row per document and no more),
+ *      table_meta.schema_json, and dataflow_migrations.model_definitions (rebuilt from the
+ *      models' canonical JSON, keys sorted), with its checksum and application_id.
+ * Not re-derived: fields, indexes, foreign keys and ontology_mapping (they are projections
+ * of the verified definitions; an application that wants certainty reads definition_json).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "internal.h"
+
+static void xxh128_hex(const void *data, size_t len, char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits(data, len));
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[c.digest[i] >> 4];
+        out[2 * i + 1] = hex[c.digest[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+/* A growable byte string. */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = true;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+/* A JSON string with RFC 8785 escaping (the same as the compiler's model/json.c). */
+static void sb_json_str(sbuf *b, const char *s)
+{
+    sb_put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[8];
+        switch (*p) {
+        case '"': sb_put(b, "\\\"", 2); break;
+        case '\\': sb_put(b, "\\\\", 2); break;
+        case '\b': sb_put(b, "\\b", 2); break;
+        case '\f': sb_put(b, "\\f", 2); break;
+        case '\n': sb_put(b, "\\n", 2); break;
+        case '\r': sb_put(b, "\\r", 2); break;
+        case '\t': sb_put(b, "\\t", 2); break;
+        default:
+            if (*p < 0x20) {
+                static const char hex[] = "0123456789abcdef";
+                memcpy(esc, "\\u00", 4);
+                esc[4] = hex[*p >> 4];
+                esc[5] = hex[*p & 15];
+                sb_put(b, esc, 6);
+            } else {
+                sb_put(b, (const char *)p, 1);
+            }
+        }
+    }
+    sb_put(b, "\"", 1);
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int quick_check(mdc_snapshot *snap)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(snap->db, "PRAGMA quick_check", -1, &st, NULL);
+    if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, "quick_check");
+    rc = sqlite3_step(st);
+    int out = 0;
+    if (rc != SQLITE_ROW) {
+        out = mdcr_sqlite_fail(snap, rc, "quick_check");
+    } else {
+        const unsigned char *r = sqlite3_column_text(st, 0);
+        if (!r || strcmp((const char *)r, "ok") != 0)
+            out = mdcr_fail(snap, MDC_ECORRUPT, "corrupt snapshot: quick_check: %s",
+                            r ? (const char *)r : "(no result)");
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Steps 2 and 3. */
+static int verify_documents(mdc_snapshot *snap)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(snap->db, "SELECT kind, name, checksum, canonical_json FROM documents",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, "reading documents");
+    char **lines = NULL;
+    size_t n = 0, cap = 0;
+    int out = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *kind, *name, *sum, *json;
+        if ((out = mdcr_col_text(snap, st, 0, false, &kind, "documents.kind")) ||
+            (out = mdcr_col_text(snap, st, 1, false, &name, "documents.name")) ||
+            (out = mdcr_col_text(snap, st, 2, false, &sum, "documents.checksum")) ||
+            (out = mdcr_col_text(snap, st, 3, false, &json, "documents.canonical_json")))
+            break;
+        char hex[33];
+        xxh128_hex(json, strlen(json), hex);
+        if (strcmp(hex, sum) != 0) {
+            out = mdcr_fail(snap, MDC_ECORRUPT,
+                            "verification failed: %s/%s: stored checksum %.40s, its canonical JSON hashes to %s",
+                            kind, name, sum, hex);
+            break;
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nl = realloc(lines, ncap * sizeof *nl);
+            if (!nl) {
+                out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
+                break;
+            }
+            lines = nl;
+            cap = ncap;
+        }
+        size_t len = strlen(kind) + strlen(name) + 32 + 3;
+        if (!(lines[n] = malloc(len + 1))) {
+            out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(lines[n], len + 1, "%s/%s %s\n", kind, name, sum);
+        n++;
+    }
+    if (out == 0 && rc != SQLITE_DONE) out = mdcr_sqlite_fail(snap, rc, "reading documents");
+    sqlite3_finalize(st);
+
+    if (out == 0) {
+        qsort(lines, n, sizeof *lines, cmp_cstr);
+        sbuf b = {0};
+        for (size_t i = 0; i < n; i++)
+            sb_puts(&b, lines[i]);
+        const char *pj = mdcr_meta_get(snap, "project_json");
+        if (pj) {
+            sb_puts(&b, "mdc.yaml ");
+            sb_puts(&b, pj);
+            sb_puts(&b, "\n");
+        }
+        if (b.oom) {
+            out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
+        } else {
+            char hex[33];
+            xxh128_hex(b.p ? b.p : "", b.len, hex);
+            const char *want = mdcr_meta_get(snap, "registry_checksum");
+            if (!pj)
+                out = mdcr_fail(snap, MDC_ECORRUPT, "verification failed: registry_meta has no project_json");
+            else if (!want || strcmp(hex, want) != 0)
+                out = mdcr_fail(snap, MDC_ECORRUPT,
+                                "verification failed: registry checksum is %.40s, the documents hash to %s",
+                                want ? want : "(none)", hex);
+        }
+        free(b.p);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+    return out;
+}
+
+/* Runs a query that returns a row describing the first mismatch (or no row). */
+static int expect_no_row(mdc_snapshot *snap, const char *sql, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(snap->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, what);
+    rc = sqlite3_step(st);
+    int out = 0;
+    if (rc == SQLITE_ROW) {
+        const unsigned char *name = sqlite3_column_text(st, 0);
+        out = mdcr_fail(snap, MDC_ECORRUPT, "verification failed: %s: %.200s differs from its checksummed definition",
+                        what, name ? (const char *)name : "(NULL)");
+    } else if (rc != SQLITE_DONE) {
+        out = mdcr_sqlite_fail(snap, rc, what);
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Step 4: the copies of the definitions.  `IS NOT` also catches NULLs and type changes. */
+static const struct {
+    const char *what, *sql;
+} copies[] = {
+    {"models",
+     "SELECT m.name FROM models m LEFT JOIN documents d ON d.kind = 'model' AND d.name = m.name "
+     "WHERE d.name IS NULL OR d.canonical_json IS NOT m.definition_json OR d.checksum IS NOT m.checksum "
+     "OR d.structure_checksum IS NOT m.structure_checksum OR d.version IS NOT m.version "
+     "UNION ALL SELECT d.name FROM documents d WHERE d.kind = 'model' AND "
+     "NOT EXISTS (SELECT 1 FROM models m WHERE m.name = d.name) LIMIT 1"},
+    {"contracts",
+     "SELECT c.name FROM contracts c LEFT JOIN documents d ON d.kind = 'contract' AND d.name = c.name "
+     "WHERE d.name IS NULL OR d.canonical_json IS NOT c.definition_json OR d.checksum IS NOT c.checksum "
+     "UNION ALL SELECT d.name FROM documents d WHERE d.kind = 'contract' AND "
+     "NOT EXISTS (SELECT 1 FROM contracts c WHERE c.name = d.name) LIMIT 1"},
+    {"entities",
+     "SELECT e.name FROM entities e LEFT JOIN documents d ON d.kind = 'entity' AND d.name = e.name "
+     "WHERE d.name IS NULL OR d.canonical_json IS NOT e.definition_json OR d.checksum IS NOT e.checksum "
+     "UNION ALL SELECT d.name FROM documents d WHERE d.kind = 'entity' AND "
+     "NOT EXISTS (SELECT 1 FROM entities e WHERE e.name = d.name) LIMIT 1"},
+    {"sources",
+     "SELECT s.name FROM sources s LEFT JOIN documents d ON d.kind = 'source' AND d.name = s.name "
+     "WHERE d.name IS NULL OR d.canonical_json IS NOT s.definition_json OR d.checksum IS NOT s.checksum "
+     "UNION ALL SELECT d.name FROM documents d WHERE d.kind = 'source' AND "
+     "NOT EXISTS (SELECT 1 FROM sources s WHERE s.name = d.name) LIMIT 1"},
+    {"table_meta",
+     "SELECT t.source_id || '.' || t.table_name FROM table_meta t LEFT JOIN models m "
+     "ON m.source_id = t.source_id AND m.table_key = t.table_name "
+     "WHERE m.name IS NULL OR t.schema_json IS NOT m.definition_json "
+     "UNION ALL SELECT m.name FROM models m WHERE NOT EXISTS (SELECT 1 FROM table_meta t "
+     "WHERE t.source_id = m.source_id AND t.table_name = m.table_key) LIMIT 1"},
+};
+
+static int verify_migration_row(mdc_snapshot *snap)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(snap->db, "SELECT name, definition_json FROM models", -1, &st, NULL);
+    if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, "reading models");
+    typedef struct pair {
+        char *name, *json;
+    } pair;
+    pair *v = NULL;
+    size_t n = 0, cap = 0;
+    int out = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name, *json;
+        if ((out = mdcr_col_text(snap, st, 0, false, &name, "models.name")) ||
+            (out = mdcr_col_text(snap, st, 1, false, &json, "models.definition_json")))
+            break;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            pair *nv = realloc(v, ncap * sizeof *nv);
+            if (!nv) {
+                out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        v[n].name = strdup(name);
+        v[n].json = strdup(json);
+        n++;
+        if (!v[n - 1].name || !v[n - 1].json) {
+            out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
+            break;
+        }
+    }
+    if (out == 0 && rc != SQLITE_DONE) out = mdcr_sqlite_fail(snap, rc, "reading models");
+    sqlite3_finalize(st);
+    st = NULL;
+
+    sbuf b = {0};
+    if (out == 0) {
+        /* Model names are ASCII (SPEC 3.1), where bytewise and RFC 8785 order agree. */
+        qsort(v, n, sizeof *v, cmp_cstr); /* name is the first member */
+        sb_puts(&b, "{");
+        for (size_t i = 0; i < n; i++) {
+            if (i) sb_puts(&b, ",");
+            sb_json_str(&b, v[i].name);
+            sb_puts(&b, ":");
+            sb_puts(&b, v[i].json);
+        }
+        sb_puts(&b, "}");
+        if (b.oom) out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
+    }
+    if (out == 0) {
+        rc = sqlite3_prepare_v2(snap->db,
+                                "SELECT model_definitions, checksum, application_id FROM dataflow_migrations",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK) out = mdcr_sqlite_fail(snap, rc, "reading dataflow_migrations");
+    }
+    size_t rows = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *defs, *sum, *app;
+        rows++;
+        if ((out = mdcr_col_text(snap, st, 0, false, &defs, "dataflow_migrations.model_definitions")) ||
+            (out = mdcr_col_text(snap, st, 1, false, &sum, "dataflow_migrations.checksum")) ||
+            (out = mdcr_col_text(snap, st, 2, false, &app, "dataflow_migrations.application_id")))
+            break;
+        const char *want_sum = mdcr_meta_get(snap, "registry_checksum");
+        const char *want_app = mdcr_meta_get(snap, "project");
+        if (strcmp(defs, b.p) != 0)
+            out = mdcr_fail(snap, MDC_ECORRUPT,
+                            "verification failed: dataflow_migrations.model_definitions differs from the models");
+        else if (!want_sum || strcmp(sum, want_sum) != 0 || !want_app || strcmp(app, want_app) != 0)
+            out = mdcr_fail(snap, MDC_ECORRUPT,
+                            "verification failed: dataflow_migrations row does not match registry_meta");
+    }
+    if (out == 0 && st && rc != SQLITE_DONE) out = mdcr_sqlite_fail(snap, rc, "reading dataflow_migrations");
+    if (out == 0 && rows != 1)
+        out = mdcr_fail(snap, MDC_ECORRUPT, "verification failed: dataflow_migrations has %zu rows, not 1", rows);
+    sqlite3_finalize(st);
+    free(b.p);
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].name);
+        free(v[i].json);
+    }
+    free(v);
+    return out;
+}
+
+int mdcr_verify_locked(mdc_snapshot *snap)
+{
+    int rc = quick_check(snap);
+    if (rc == 0) rc = verify_documents(snap);
+    for (size_t i = 0; rc == 0 && i < sizeof copies / sizeof copies[0]; i++)
+        rc = expect_no_row(snap, copies[i].sql, copies[i].what);
+    if (rc == 0) rc = verify_migration_row(snap);
+    return rc;
+}

@@ -9,7 +9,7 @@
  *                 git_tree is "" (the working tree has no tree id).  Without any commit:
  *                 no history, compiled_at = 0.
  *   REV given     that commit: history up to it, its commit and tree, its commit time.
- *   -o FILE       output path (relative to the current directory); default: mdc.yaml's
+ *   -o FILE       output path (relative to the current directory, or to -C DIR); default: mdc.yaml's
  *                 `snapshot:` relative to the project root.  With postgres-sql the
  *                 default is stdout.
  *   --no-history  no model_versions rows; documents without a declared version get 1.0.0.
@@ -443,7 +443,9 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
                             : hist ? derived_registry_version(arena, repo, hist_rev, hist)
                                    : "1.0.0";
 
-    if (a.out)
+    if (a.out && g->dir && a.out[0] != '/') /* -C DIR: relative to DIR */
+        path = strdup(mdc_printf(arena, "%s/%s", g->dir, a.out));
+    else if (a.out)
         path = strdup(a.out);
     else if (!a.pg)
         path = strdup(mdc_printf(arena, "%s/%s", mdc_repo_root(repo),

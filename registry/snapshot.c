@@ -774,6 +774,57 @@ const char *mdc_field_info_on_delete(const mdc_field_info *f) { return f ? f->on
 const char *mdc_field_info_on_update(const mdc_field_info *f) { return f ? f->on_update : NULL; }
 const char *mdc_field_info_description(const mdc_field_info *f) { return f ? f->description : NULL; }
 
+/* ------------------------------------------------------------------ documents */
+
+int mdc_snapshot_list_documents(mdc_strarray *out, mdc_snapshot *snap)
+{
+    return list_strings(out, snap, "SELECT kind || '/' || name FROM documents", NULL,
+                        "documents.kind/name");
+}
+
+int mdc_snapshot_document(char **canonical_json, char **checksum, char **version, char **path,
+                          mdc_snapshot *snap, const char *kind, const char *name)
+{
+    char **outs[4] = {canonical_json, checksum, version, path};
+    for (int i = 0; i < 4; i++)
+        if (outs[i]) *outs[i] = NULL;
+    if (!kind || !name)
+        return snap ? mdcr_fail(snap, MDC_EINVALID, "no document kind or name given") : MDC_EINVALID;
+    int rc = enter(snap);
+    if (rc) return rc;
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(snap->db,
+                            "SELECT canonical_json, checksum, version, path FROM documents "
+                            "WHERE kind = ? AND name = ?",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) return leave(snap, mdcr_sqlite_fail(snap, rc, "reading documents"));
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    int res = 0;
+    if (rc == SQLITE_DONE) {
+        res = mdcr_fail(snap, MDC_ENOTFOUND, "no document %s/%s", kind, name);
+    } else if (rc != SQLITE_ROW) {
+        res = mdcr_sqlite_fail(snap, rc, "reading documents");
+    } else {
+        static const char *const what[4] = {"documents.canonical_json", "documents.checksum",
+                                            "documents.version", "documents.path"};
+        bool oom = false;
+        char *vals[4] = {NULL, NULL, NULL, NULL};
+        for (int i = 0; res == 0 && i < 4; i++)
+            res = take_text(snap, st, i, false, &vals[i], what[i], &oom);
+        if (res == 0 && oom) res = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
+        for (int i = 0; i < 4; i++) {
+            if (res == 0 && outs[i])
+                *outs[i] = vals[i];
+            else
+                free(vals[i]);
+        }
+    }
+    sqlite3_finalize(st);
+    return leave(snap, res);
+}
+
 /* ------------------------------------------------------------------ seed 002 */
 
 int mdc_snapshot_list_sources(mdc_strarray *out, mdc_snapshot *snap)

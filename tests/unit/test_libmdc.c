@@ -610,6 +610,26 @@ TEST(library_reads)
           strcmp(ent.strings[1], "shop.users") == 0);
     mdc_strarray_free(&ent);
     CHECK_INT(mdc_snapshot_resolve_entity(&ent, s, "Nobody"), MDC_ENOTFOUND);
+
+    mdc_strarray docs = {0};
+    CHECK_INT(mdc_snapshot_list_documents(&docs, s), 0);
+    CHECK_INT(docs.count, 5);
+    if (docs.count == 5) {
+        CHECK_STR(docs.strings[0], "contract/billing-reads-users");
+        CHECK_STR(docs.strings[4], "source/crm_postgres");
+    }
+    mdc_strarray_free(&docs);
+    char *cj = NULL, *cs = NULL, *cv = NULL;
+    CHECK_INT(mdc_snapshot_document(&cj, &cs, &cv, NULL, s, "entity", "Customer"), 0);
+    const mdc_doc *cd = mdc_registry_find(REG, MDC_KIND_ENTITY, "Customer");
+    CHECK_STR(cj, cd->canonical_json);
+    CHECK_STR(cs, cd->checksum);
+    CHECK_STR(cv, "1.0.0");
+    mdc_free(cj);
+    mdc_free(cs);
+    mdc_free(cv);
+    CHECK_INT(mdc_snapshot_document(&cj, NULL, NULL, NULL, s, "model", "Nope"), MDC_ENOTFOUND);
+    CHECK(cj == NULL);
     mdc_snapshot_close(s);
 
     /* NULL handling */

@@ -201,6 +201,20 @@ MDC_EXTERN(const char *) mdc_field_info_on_delete(const mdc_field_info *field); 
 MDC_EXTERN(const char *) mdc_field_info_on_update(const mdc_field_info *field); /* or NULL */
 MDC_EXTERN(const char *) mdc_field_info_description(const mdc_field_info *field); /* or NULL */
 
+/* ------------------------------------------------------------------ every document */
+
+/* "kind/name" of every document (contract, entity, model, source), sorted.  Owned. */
+MDC_EXTERN(int) mdc_snapshot_list_documents(mdc_strarray *out, mdc_snapshot *snap);
+
+/*
+ * One document's row of the documents table.  kind is "contract", "entity", "model" or
+ * "source".  Every out-parameter may be NULL; each string set is owned (mdc_free).
+ * MDC_ENOTFOUND when there is no such document.
+ */
+MDC_EXTERN(int) mdc_snapshot_document(char **canonical_json, char **checksum, char **version,
+                                      char **path, mdc_snapshot *snap, const char *kind,
+                                      const char *name);
+
 /* ------------------------------------------------------------------ seed-002 registry calls */
 
 /* data_sources ids, sorted.  Includes the project's own database (id = project name). */

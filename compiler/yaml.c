@@ -249,8 +249,10 @@ typedef struct parser {
     /* nodes are carved from arena blocks of NODE_SLAB (see new_node) */
     mdc_ynode *slab;
     size_t slab_left;
-    /* hash table for duplicate detection in big mappings (heap): key index + 1, or 0 */
-    uint32_t *slots;
+    /* hash table for duplicate detection in big mappings (heap): 0 for free, else the
+     * key's hash in the high 32 bits (compared before touching the key node, which is
+     * likely a cache miss) and its index + 1 in the low 32 */
+    uint64_t *slots;
     size_t capslots;
     uint32_t *first; /* per key: index of the first equal key (heap) */
     size_t capfirst;
@@ -399,15 +401,18 @@ static bool first_keys_by_hash(parser *ps, const mdc_ynode *map, uint32_t *first
     memset(ps->slots, 0, cap * sizeof *ps->slots);
     for (size_t i = 0; i < n; i++) {
         const mdc_ynode *k = map->items[2 * i];
-        for (size_t s = (size_t)hash_key(k) & (cap - 1);; s = (s + 1) & (cap - 1)) {
+        uint64_t h = hash_key(k), tag = h >> 32 << 32;
+        for (size_t s = (size_t)h & (cap - 1);; s = (s + 1) & (cap - 1)) {
             if (++probes > budget) return false;
-            if (!ps->slots[s]) {
-                ps->slots[s] = (uint32_t)i + 1;
+            uint64_t slot = ps->slots[s];
+            if (!slot) {
+                ps->slots[s] = tag | ((uint64_t)i + 1);
                 first[i] = (uint32_t)i;
                 break;
             }
-            if (same_key(k, map->items[2 * (ps->slots[s] - 1)])) {
-                first[i] = ps->slots[s] - 1;
+            uint32_t j = (uint32_t)slot - 1;
+            if ((slot & ~(uint64_t)UINT32_MAX) == tag && same_key(k, map->items[2 * j])) {
+                first[i] = j;
                 break;
             }
         }

@@ -75,9 +75,10 @@ int mdc_cmd_diff(const mdc_global *g, int argc, char **argv)
     mdc_report_opts ro = {g->color, mdc_repo_prefix(ds.repo), MDC_VERSION};
     mdc_buf out = MDC_BUF_INIT;
     if (ds.head->diags.errors) {
-        /* The head does not compile: that is the finding. */
-        mdc_report_diags(&out, fmt == MDC_FORMAT_JSON || fmt == MDC_FORMAT_SARIF || fmt == MDC_FORMAT_GITHUB ? fmt : MDC_FORMAT_TEXT,
-                         &ds.head->diags, &ro);
+        /* The head does not compile: that is the finding, in the diff's own structure
+         * (no documents) so that tools reading the output see one shape. */
+        mdc_report_diff(&out, fmt, NULL, &ds.head->diags, ds.base_label, ds.head_label, &ro);
+        append_step_summary(NULL, &ds.head->diags, ds.base_label, ds.head_label);
         rc = 1;
     } else {
         mdc_report_diff(&out, fmt, ds.diff, &ds.diags, ds.base_label, ds.head_label, &ro);

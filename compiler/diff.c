@@ -639,7 +639,10 @@ static bool breaks(const mdc_contract *k, const mdc_change *ch)
     bool presence = strcmp(r, "FIELD_REMOVED") == 0 || strcmp(r, "FIELD_RENAMED") == 0 ||
                     strcmp(r, "MODEL_REMOVED") == 0 || strcmp(r, "MODEL_RENAMED") == 0;
     if (k->compatibility == MDC_COMPAT_NONE) return presence && (on_pinned || !ch->field);
-    if (strcmp(r, "MODEL_REMOVED") == 0 || strcmp(r, "MODEL_RENAMED") == 0) return true;
+    /* Moving the model's table moves every pinned column: a consumer's query fails. */
+    if (strcmp(r, "MODEL_REMOVED") == 0 || strcmp(r, "MODEL_RENAMED") == 0 ||
+        strcmp(r, "TABLE_RENAMED") == 0 || strcmp(r, "SCHEMA_CHANGED") == 0)
+        return true;
     if (on_pinned && ch->bump == MDC_BUMP_MAJOR) return true;
     bool backward = k->compatibility == MDC_COMPAT_BACKWARD || k->compatibility == MDC_COMPAT_FULL;
     bool forward = k->compatibility == MDC_COMPAT_FORWARD || k->compatibility == MDC_COMPAT_FULL;
@@ -804,11 +807,11 @@ static void diff_pair(ctx *c, doc_builder *b, const mdc_doc *bd, const mdc_doc *
     }
 }
 
+/* Where a model removal is confirmed: the `reserved_models:` key, else mdc.yaml's start. */
 static const mdc_loc *reserved_models_loc(const mdc_project *p)
 {
     static const mdc_loc none = {"mdc.yaml", 1, 1};
-    (void)p;
-    return &none;
+    return p && p->reserved_models_loc.line ? &p->reserved_models_loc : &none;
 }
 
 /* Index of (kind, name) in a sorted registry, or -1. */

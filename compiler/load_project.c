@@ -248,7 +248,11 @@ mdc_project *mdc_load_project(mdc_arena *a, const char *path, const mdc_ynode *r
         int r = mdc_lenum(&c, n, "`max_risk`", risk_names, 4);
         if (r >= 0) p->max_risk = (mdc_risk)r;
     }
-    if ((n = mdc_lget(root, "reserved_models", NULL))) read_reserved_models(&c, p, n);
+    const mdc_ynode *rk = NULL;
+    if ((n = mdc_lget(root, "reserved_models", &rk))) {
+        read_reserved_models(&c, p, n);
+        if (rk) p->reserved_models_loc = rk->loc;
+    }
     if ((n = mdc_lget(root, "rules", NULL))) read_rules(&c, p, n);
     return p;
 }

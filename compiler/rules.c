@@ -93,29 +93,29 @@ const mdc_rule_info *mdc_rules(size_t *n)
     return catalog;
 }
 
+/*
+ * Below 1.0.0 the Cargo convention holds: a breaking change moves the minor digit, anything
+ * else the patch digit.  From a prerelease, releasing it is enough when the digits below the
+ * bumped one are zero (npm's rule: 1.0.0-rc.1 + major -> 1.0.0, 1.2.0-b + minor -> 1.2.0,
+ * 1.2.3-b + patch -> 1.2.3), because the release has not shipped yet.
+ */
 mdc_semver mdc_semver_next(mdc_semver from, mdc_bump bump)
 {
     mdc_semver v = from;
     v.present = true;
     v.prerelease = NULL;
     if (bump == MDC_BUMP_NONE) return from;
-    if (from.major == 0) {
-        /* Cargo: 0.y.z -- a breaking change moves y, anything else moves z. */
-        if (bump == MDC_BUMP_MAJOR) {
-            v.minor++;
-            v.patch = 0;
-        } else {
-            v.patch++;
-        }
-        return v;
-    }
-    if (bump == MDC_BUMP_MAJOR) {
-        v.major++;
+    bool pre = from.prerelease != NULL;
+    /* The digit this bump moves: 0 major, 1 minor, 2 patch. */
+    int digit = bump == MDC_BUMP_MAJOR ? 0 : bump == MDC_BUMP_MINOR ? 1 : 2;
+    if (from.major == 0) digit = digit == 0 ? 1 : 2;
+    if (digit == 0) {
+        if (!(pre && v.minor == 0 && v.patch == 0)) v.major++;
         v.minor = v.patch = 0;
-    } else if (bump == MDC_BUMP_MINOR) {
-        v.minor++;
+    } else if (digit == 1) {
+        if (!(pre && v.patch == 0)) v.minor++;
         v.patch = 0;
-    } else {
+    } else if (!pre) {
         v.patch++;
     }
     return v;

@@ -323,13 +323,24 @@ static int resolve_rev(mdc_state *st, const char *rev, mdc_error *err)
         goto done;
     }
     if (e < 0) {
-        if (git_repository_is_shallow(git) == 1)
+        if (git_repository_is_shallow(git) == 1) {
+            /* Name a fetch that works: `origin/main` is fetched as `origin main`; a
+             * relative revision (HEAD~3, x^) only by deepening. */
+            char fetch[300] = "";
+            const char *slash = strchr(rev, '/');
+            if (strpbrk(rev, "~^@:") == NULL) {
+                if (slash && slash != rev && slash[1])
+                    snprintf(fetch, sizeof fetch, " or `git fetch %.*s %s`", (int)(slash - rev), rev,
+                             slash + 1);
+                else
+                    snprintf(fetch, sizeof fetch, " or `git fetch origin %s`", rev);
+            }
             mdc_error_set(err,
                           "revision '%s' is not in this clone (it is shallow); fetch it, e.g. "
-                          "`git fetch --deepen=50 origin` or `git fetch origin %s`, or in GitHub "
-                          "Actions set `fetch-depth: 0` on actions/checkout",
-                          rev, rev);
-        else
+                          "`git fetch --deepen=50 origin`%s, or in GitHub Actions set "
+                          "`fetch-depth: 0` on actions/checkout",
+                          rev, fetch);
+        } else
             mdc_error_set(err, "unknown revision '%s'", rev);
         goto done;
     }

@@ -277,6 +277,7 @@ typedef struct mdc_project {
     mdc_risk max_risk;      /* default MEDIUM */
     const char **reserved_models; /* sorted */
     size_t nreserved_models;
+    mdc_loc reserved_models_loc; /* the `reserved_models:` key (line 0 when absent) */
     mdc_rule_override *rules;
     size_t nrules;
     const char *canonical_json; /* filled in by canon.c */

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""mdc_registry.py - read an mdc registry snapshot from Python with the standard library only.
+
+The snapshot written by `mdc build` is a plain SQLite database; this module offers the
+seed-002 registry calls on it (list_data_sources, list_tables, get_table_schema,
+resolve_entity) plus model lookups, the same way libmdc does in C.
+
+    from mdc_registry import Registry
+    with Registry("registry.db") as reg:
+        reg.verify()
+        for src in reg.list_data_sources():
+            print(src["id"], reg.list_tables(src["id"]))
+        print(reg.get_table_schema("shop", "users")["fields"].keys())
+        print(reg.resolve_entity("Customer"))
+
+verify() checks what the standard library can: the SQLite header (application_id 'MDCR',
+format version), PRAGMA quick_check, the presence of the tables, and that every copy of a
+definition equals the documents table.  It does NOT recompute the XXH3-128 checksums:
+xxhash is not in the standard library.  For full verification use libmdc
+(mdc_snapshot_open with MDC_OPEN_VERIFY) or `mdc show --snapshot FILE`.
+
+Command line:  python3 mdc_registry.py SNAPSHOT [MODEL]
+"""
+import json
+import sqlite3
+import struct
+import sys
+import urllib.parse
+
+APPLICATION_ID = 0x4D444352  # 'MDCR'
+FORMAT_VERSIONS = (1,)
+REQUIRED_TABLES = ("registry_meta", "data_sources", "table_meta", "ontology_mapping",
+                   "models", "fields", "documents")
+
+
+class RegistryError(Exception):
+    """The file is not a readable mdc snapshot."""
+
+
+class Registry:
+    def __init__(self, path):
+        self.path = path
+        self._check_header()
+        # immutable=1: snapshots are replaced by rename, never modified in place.
+        uri = "file:" + urllib.parse.quote(str(path)) + "?immutable=1"
+        self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        present = {r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table'")}
+        missing = [t for t in REQUIRED_TABLES if t not in present]
+        if missing:
+            raise RegistryError(f"{path}: not an mdc snapshot (no table {missing[0]})")
+        self.meta = {r["key"]: r["value"] for r in self.conn.execute(
+            "SELECT key, value FROM registry_meta")}
+
+    def _check_header(self):
+        try:
+            with open(self.path, "rb") as f:
+                header = f.read(100)
+        except OSError as e:
+            raise RegistryError(f"cannot open {self.path}: {e}") from e
+        if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+            raise RegistryError(f"{self.path}: not an mdc snapshot (not a SQLite database)")
+        user_version, = struct.unpack(">I", header[60:64])
+        application_id, = struct.unpack(">I", header[68:72])
+        if application_id != APPLICATION_ID:
+            raise RegistryError(f"{self.path}: not an mdc snapshot "
+                                f"(application_id 0x{application_id:08X})")
+        if user_version not in FORMAT_VERSIONS:
+            raise RegistryError(f"{self.path}: unsupported snapshot format {user_version}")
+
+    def close(self):
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- seed 002 -------------------------------------------------------------------------
+
+    def list_data_sources(self):
+        return [dict(r) for r in self.conn.execute("SELECT * FROM data_sources ORDER BY id")]
+
+    def list_tables(self, source_id):
+        return [r["table_name"] for r in self.conn.execute(
+            "SELECT table_name FROM table_meta WHERE source_id = ? ORDER BY table_name",
+            (source_id,))]
+
+    def get_table_schema(self, source_id, table_name):
+        row = self.conn.execute(
+            "SELECT schema_json FROM table_meta WHERE source_id = ? AND table_name = ?",
+            (source_id, table_name)).fetchone()
+        return json.loads(row["schema_json"]) if row else None
+
+    def resolve_entity(self, entity_name):
+        row = self.conn.execute(
+            "SELECT source_tables FROM ontology_mapping WHERE entity_name = ?",
+            (entity_name,)).fetchone()
+        return sorted(json.loads(row["source_tables"])) if row else None
+
+    # -- models ---------------------------------------------------------------------------
+
+    def list_models(self):
+        return [r["name"] for r in self.conn.execute("SELECT name FROM models ORDER BY name")]
+
+    def get_model(self, name):
+        row = self.conn.execute("SELECT * FROM models WHERE name = ?", (name,)).fetchone()
+        if not row:
+            return None
+        model = dict(row)
+        model["definition"] = json.loads(model.pop("definition_json"))
+        model["fields"] = [dict(f) for f in self.conn.execute(
+            "SELECT * FROM fields WHERE model = ? ORDER BY position", (name,))]
+        return model
+
+    # -- verification (no XXH3 in the standard library: see the module docstring) --------
+
+    def verify(self):
+        result = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise RegistryError(f"{self.path}: corrupt: {result}")
+        for key in ("format_version", "project", "registry_checksum", "registry_version"):
+            if not isinstance(self.meta.get(key), str):
+                raise RegistryError(f"{self.path}: registry_meta has no {key}")
+        docs = {(r["kind"], r["name"]): r["canonical_json"] for r in self.conn.execute(
+            "SELECT kind, name, canonical_json FROM documents")}
+        for table, kind in (("models", "model"), ("contracts", "contract"),
+                            ("entities", "entity"), ("sources", "source")):
+            rows = {r["name"]: r["definition_json"] for r in self.conn.execute(
+                f"SELECT name, definition_json FROM {table}")}
+            want = {n: j for (k, n), j in docs.items() if k == kind}
+            if rows != want:
+                raise RegistryError(f"{self.path}: {table} differs from documents")
+        return True
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(f"usage: {argv[0]} SNAPSHOT [MODEL]", file=sys.stderr)
+        return 2
+    try:
+        with Registry(argv[1]) as reg:
+            reg.verify()
+            print(f"project {reg.meta['project']} version {reg.meta['registry_version']} "
+                  f"checksum {reg.meta['registry_checksum']} (structure verified; "
+                  f"checksums need libmdc)")
+            for src in reg.list_data_sources():
+                print(f"source {src['id']} ({src['type']}): {' '.join(reg.list_tables(src['id']))}")
+            entities = [r[0] for r in reg.conn.execute(
+                "SELECT entity_name FROM ontology_mapping ORDER BY entity_name")]
+            for e in entities:
+                print(f"entity {e} -> {' '.join(reg.resolve_entity(e))}")
+            if len(argv) > 2:
+                model = reg.get_model(argv[2])
+                if model is None:
+                    print(f"no model {argv[2]}", file=sys.stderr)
+                    return 1
+                schema = reg.get_table_schema(model["source_id"], model["table_key"])
+                assert schema == model["definition"]
+                print(f"model {model['name']} table {model['schema_name']}.{model['table_name']}")
+                for f in model["fields"]:
+                    print(f"  field {f['name']} {f['type']}"
+                          f"{' null' if f['nullable'] else ' not-null'}"
+                          f"{' primary-key' if f['primary_key'] else ''}")
+    except RegistryError as e:
+        print(f"mdc_registry: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -21,6 +21,7 @@
  * call, so a renderer never allocates from the compilation's arena.
  */
 #include "diff_report.h"
+#include "escape.h"
 
 #include <string.h>
 
@@ -99,24 +100,6 @@ static const char *version_verdict(mdc_arena *a, const mdc_semver *from, const m
 
 /* ------------------------------------------------------------------ text */
 
-/* As report.c's text_put: C0 controls (but tab), DEL and C1 controls become visible
- * escapes; with multiline, a newline continues on a line indented by `indent`. */
-static void text_put(mdc_buf *b, const char *s, const char *indent)
-{
-    const unsigned char *p = (const unsigned char *)nz(s);
-    for (; *p; p++) {
-        if (*p == '\n' && indent) {
-            mdc_buf_putc(b, '\n');
-            mdc_buf_puts(b, indent);
-        } else if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
-            mdc_buf_printf(b, "\\x%02x", *p);
-        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-            mdc_buf_printf(b, "\\u%04x", *++p);
-        } else {
-            mdc_buf_putc(b, (char)*p);
-        }
-    }
-}
 
 static void text_count(mdc_buf *b, size_t n, const char *word)
 {
@@ -153,9 +136,9 @@ static void text_header(mdc_buf *b, mdc_arena *a, const mdc_diff *df, const char
 {
     if (color) mdc_buf_puts(b, ANSI_BOLD);
     mdc_buf_puts(b, "mdc diff ");
-    text_put(b, base_label, NULL);
+    mdc_text_put(b, base_label, NULL);
     mdc_buf_puts(b, "..");
-    text_put(b, head_label, NULL);
+    mdc_text_put(b, head_label, NULL);
     mdc_buf_putc(b, ':');
     if (color) mdc_buf_puts(b, ANSI_RESET);
     if (df->ndocs == 0) {
@@ -179,7 +162,7 @@ static void text_doc_line(mdc_buf *b, mdc_arena *a, const mdc_doc_diff *dd, bool
 {
     if (color) mdc_buf_puts(b, ANSI_BOLD);
     mdc_buf_printf(b, "%s ", mdc_kind_name(dd->kind));
-    text_put(b, dd->name, NULL);
+    mdc_text_put(b, dd->name, NULL);
     if (color) mdc_buf_puts(b, ANSI_RESET);
     const char *v = version_verdict(a, &dd->from, &dd->to, &dd->required);
     mdc_buf_puts(b, "  ");
@@ -198,14 +181,14 @@ static void text_change(mdc_buf *b, const mdc_change *ch, int rule_width, bool c
     text_padded(b, mdc_risk_name(ch->risk), 9, ch->risk >= MDC_RISK_HIGH ? ANSI_RED : "", color);
     text_padded(b, ch->rule, rule_width + 2, "", color);
     if (ch->field) {
-        text_put(b, ch->field, NULL);
+        mdc_text_put(b, ch->field, NULL);
         mdc_buf_puts(b, ": ");
     }
-    text_put(b, ch->message, "        ");
+    mdc_text_put(b, ch->message, "        ");
     if (*nz(ch->loc.path)) {
         if (color) mdc_buf_puts(b, ANSI_DIM);
         mdc_buf_puts(b, "  (");
-        text_put(b, ch->loc.path, NULL);
+        mdc_text_put(b, ch->loc.path, NULL);
         if (ch->loc.line) {
             mdc_buf_printf(b, ":%u", (unsigned)ch->loc.line);
             if (ch->loc.col) mdc_buf_printf(b, ":%u", (unsigned)ch->loc.col);
@@ -220,7 +203,7 @@ static void text_change(mdc_buf *b, const mdc_change *ch, int rule_width, bool c
         mdc_buf_puts(b, "        consumers: ");
         for (size_t i = 0; i < ch->nconsumers; i++) {
             if (i) mdc_buf_puts(b, ", ");
-            text_put(b, ch->consumers[i], NULL);
+            mdc_text_put(b, ch->consumers[i], NULL);
         }
         mdc_buf_putc(b, '\n');
     }
@@ -362,16 +345,6 @@ static void report_json(mdc_buf *b, mdc_arena *a, const mdc_diff *df, const mdc_
 
 /* ------------------------------------------------------------------ github */
 
-/* As report.c: @actions/core escaping; properties also escape ':' and ','. */
-static void github_put(mdc_buf *b, const char *s, bool property)
-{
-    for (const char *p = nz(s); *p; p++) {
-        if (*p == '%' || *p == '\r' || *p == '\n' || (property && (*p == ':' || *p == ',')))
-            mdc_buf_printf(b, "%%%02X", (unsigned)(unsigned char)*p);
-        else
-            mdc_buf_putc(b, *p);
-    }
-}
 
 /* ::warning file=PREFIX+path,line=L,col=C,title=RULE (bump, risk)::message%0Aconsumers: a, b */
 static void github_change(mdc_buf *b, const mdc_change *ch, const mdc_report_opts *o)
@@ -379,8 +352,8 @@ static void github_change(mdc_buf *b, const mdc_change *ch, const mdc_report_opt
     mdc_buf_printf(b, "::%s ", change_is_serious(ch) ? "warning" : "notice");
     if (*nz(ch->loc.path)) {
         mdc_buf_puts(b, "file=");
-        github_put(b, o->path_prefix, true);
-        github_put(b, ch->loc.path, true);
+        mdc_github_put(b, o->path_prefix, true);
+        mdc_github_put(b, ch->loc.path, true);
         mdc_buf_putc(b, ',');
         if (ch->loc.line) {
             mdc_buf_printf(b, "line=%u,", (unsigned)ch->loc.line);
@@ -390,15 +363,15 @@ static void github_change(mdc_buf *b, const mdc_change *ch, const mdc_report_opt
     mdc_buf_puts(b, "title=");
     mdc_buf title = MDC_BUF_INIT;
     mdc_buf_printf(&title, "%s (%s, %s)", nz(ch->rule), mdc_bump_name(ch->bump), mdc_risk_name(ch->risk));
-    github_put(b, title.ptr, true);
+    mdc_github_put(b, title.ptr, true);
     mdc_buf_free(&title);
     mdc_buf_puts(b, "::");
-    github_put(b, ch->message, false);
+    mdc_github_put(b, ch->message, false);
     if (ch->nconsumers) {
         mdc_buf_puts(b, "%0Aconsumers: ");
         for (size_t i = 0; i < ch->nconsumers; i++) {
             if (i) mdc_buf_puts(b, ", ");
-            github_put(b, ch->consumers[i], false);
+            mdc_github_put(b, ch->consumers[i], false);
         }
     }
     mdc_buf_putc(b, '\n');
@@ -414,40 +387,7 @@ static void report_github(mdc_buf *b, const mdc_diff *df, const mdc_diags *diags
 
 /* ------------------------------------------------------------------ sarif 2.1.0 */
 
-/* "FIELD_MADE_REQUIRED" -> "FieldMadeRequired" (reportingDescriptor.name). */
-static void camel_case(mdc_buf *b, const char *code)
-{
-    bool start = true;
-    for (const char *p = code; *p; p++) {
-        if (*p == '_') {
-            start = true;
-            continue;
-        }
-        char c = *p;
-        if (start && c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
-        if (!start && c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-        mdc_buf_putc(b, c);
-        start = false;
-    }
-}
 
-/* As report.c: a relative URI reference; unreserved characters and '/' stay, every
- * other byte is percent-encoded. */
-static void uri_put(mdc_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)nz(s); *p; p++) {
-        unsigned char c = *p;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
-            mdc_buf_putc(b, (char)c);
-        } else {
-            mdc_buf_putc(b, '%');
-            mdc_buf_putc(b, hex[c >> 4]);
-            mdc_buf_putc(b, hex[c & 15]);
-        }
-    }
-}
 
 /* ,"locations":[{"physicalLocation":{...}}] when there is a path */
 static void sarif_location(mdc_buf *b, const char *path, uint32_t line, uint32_t col,
@@ -455,8 +395,8 @@ static void sarif_location(mdc_buf *b, const char *path, uint32_t line, uint32_t
 {
     if (!*nz(path)) return;
     mdc_buf uri = MDC_BUF_INIT;
-    uri_put(&uri, o->path_prefix);
-    uri_put(&uri, path);
+    mdc_uri_put(&uri, o->path_prefix);
+    mdc_uri_put(&uri, path);
     mdc_buf_puts(b, ",\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":");
     mdc_json_strn(b, uri.ptr ? uri.ptr : "", uri.len);
     mdc_buf_free(&uri);
@@ -482,7 +422,7 @@ static void sarif_rules(mdc_buf *b)
         mdc_buf_puts(b, "{\"id\":");
         mdc_json_str(b, r->rule);
         mdc_buf_puts(b, ",\"name\":\"");
-        camel_case(b, r->rule);
+        mdc_camel_case(b, r->rule);
         mdc_buf_puts(b, "\",\"shortDescription\":{\"text\":");
         mdc_json_str(b, nz(r->summary));
         mdc_buf_printf(b,
@@ -498,7 +438,7 @@ static void sarif_rules(mdc_buf *b)
         mdc_buf_puts(b, "{\"id\":");
         mdc_json_str(b, c->code);
         mdc_buf_puts(b, ",\"name\":\"");
-        camel_case(b, c->code);
+        mdc_camel_case(b, c->code);
         mdc_buf_puts(b, "\",\"shortDescription\":{\"text\":");
         mdc_json_str(b, nz(c->summary));
         mdc_buf_puts(b, "},\"fullDescription\":{\"text\":");

@@ -15,6 +15,7 @@
  *   sarif   JSON escaping, and the artifact URI percent-encoded (RFC 3986), since a path
  *           may hold spaces, '%', '#', or a ':' that would read as a URI scheme.
  */
+#include "escape.h"
 #include "report.h"
 
 #include <stdio.h>
@@ -76,23 +77,6 @@ static void count_severities(const mdc_diags *d, size_t *errors, size_t *warning
 
 /* ------------------------------------------------------------------ text */
 
-/* User-written text for a terminal: C0 controls (but tab), DEL and the C1 controls
- * U+0080..U+009F become \xNN / \u00NN.  With multiline, a newline continues on a line
- * indented by 4; without, it is escaped like the other controls (one record per line). */
-static void text_put(mdc_buf *b, const char *s, bool multiline)
-{
-    const unsigned char *p = (const unsigned char *)nz(s);
-    for (; *p; p++) {
-        if (*p == '\n' && multiline)
-            mdc_buf_puts(b, "\n    ");
-        else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-            mdc_buf_printf(b, "\\x%02x", *p);
-        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-            mdc_buf_printf(b, "\\u%04x", *++p);
-        else
-            mdc_buf_putc(b, (char)*p);
-    }
-}
 
 /* "path:line:col:", "path:line:", "path:" or "mdc:". */
 static void text_location(mdc_buf *b, const mdc_diag *dg)
@@ -102,7 +86,7 @@ static void text_location(mdc_buf *b, const mdc_diag *dg)
         mdc_buf_puts(b, "mdc:");
         return;
     }
-    text_put(b, path, false);
+    mdc_text_put(b, path, NULL);
     if (dg->line) {
         mdc_buf_printf(b, ":%u", (unsigned)dg->line);
         if (dg->col) mdc_buf_printf(b, ":%u", (unsigned)dg->col);
@@ -132,15 +116,15 @@ static void report_text(mdc_buf *b, const mdc_diags *d, const mdc_report_opts *o
         else
             mdc_buf_printf(b, " %s ", sev);
         mdc_buf_putc(b, '[');
-        text_put(b, dg->code, false);
+        mdc_text_put(b, dg->code, NULL);
         mdc_buf_putc(b, ']');
         if (o->color) mdc_buf_puts(b, ANSI_RESET);
         mdc_buf_putc(b, ' ');
-        text_put(b, dg->message, true);
+        mdc_text_put(b, dg->message, "    ");
         mdc_buf_putc(b, '\n');
         for (size_t k = 0; k < dg->nnotes; k++) {
             mdc_buf_puts(b, "    note: ");
-            text_put(b, dg->notes[k], true);
+            mdc_text_put(b, dg->notes[k], "    ");
             mdc_buf_putc(b, '\n');
         }
     }
@@ -186,16 +170,6 @@ static void report_json(mdc_buf *b, const mdc_diags *d)
 
 /* ------------------------------------------------------------------ github */
 
-/* Workflow-command escaping (@actions/core toCommandValue/escapeData/escapeProperty). */
-static void github_put(mdc_buf *b, const char *s, bool property)
-{
-    for (const char *p = nz(s); *p; p++) {
-        if (*p == '%' || *p == '\r' || *p == '\n' || (property && (*p == ':' || *p == ',')))
-            mdc_buf_printf(b, "%%%02X", (unsigned)(unsigned char)*p); /* %25 %0D %0A %3A %2C */
-        else
-            mdc_buf_putc(b, *p);
-    }
-}
 
 /* ::error file=PREFIX+path,line=L,col=C,title=CODE::message%0Anote%0Anote */
 static void report_github(mdc_buf *b, const mdc_diags *d, const mdc_report_opts *o)
@@ -205,8 +179,8 @@ static void report_github(mdc_buf *b, const mdc_diags *d, const mdc_report_opts 
         mdc_buf_printf(b, "::%s ", severity_name(dg->severity));
         if (*nz(dg->path)) {
             mdc_buf_puts(b, "file=");
-            github_put(b, o->path_prefix, true);
-            github_put(b, dg->path, true);
+            mdc_github_put(b, o->path_prefix, true);
+            mdc_github_put(b, dg->path, true);
             mdc_buf_putc(b, ',');
             if (dg->line) {
                 mdc_buf_printf(b, "line=%u,", (unsigned)dg->line);
@@ -214,12 +188,12 @@ static void report_github(mdc_buf *b, const mdc_diags *d, const mdc_report_opts 
             }
         }
         mdc_buf_puts(b, "title=");
-        github_put(b, dg->code, true);
+        mdc_github_put(b, dg->code, true);
         mdc_buf_puts(b, "::");
-        github_put(b, dg->message, false);
+        mdc_github_put(b, dg->message, false);
         for (size_t k = 0; k < dg->nnotes; k++) {
             mdc_buf_puts(b, "%0A");
-            github_put(b, dg->notes[k], false);
+            mdc_github_put(b, dg->notes[k], false);
         }
         mdc_buf_putc(b, '\n');
     }
@@ -227,41 +201,7 @@ static void report_github(mdc_buf *b, const mdc_diags *d, const mdc_report_opts 
 
 /* ------------------------------------------------------------------ sarif 2.1.0 */
 
-/* "YAML_DUPLICATE_KEY" -> "YamlDuplicateKey" (SARIF's reportingDescriptor.name). */
-static void camel_case(mdc_buf *b, const char *code)
-{
-    bool start = true;
-    for (const char *p = code; *p; p++) {
-        if (*p == '_') {
-            start = true;
-            continue;
-        }
-        char c = *p;
-        if (start && c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
-        if (!start && c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-        mdc_buf_putc(b, c);
-        start = false;
-    }
-}
 
-/* A relative URI reference for PREFIX+path: RFC 3986 unreserved characters and '/' stay,
- * every other byte is percent-encoded (UTF-8 bytes included, as RFC 3987 maps them).
- * The result goes through JSON escaping afterwards, which then has nothing to do. */
-static void uri_put(mdc_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)nz(s); *p; p++) {
-        unsigned char c = *p;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
-            mdc_buf_putc(b, (char)c);
-        } else {
-            mdc_buf_putc(b, '%');
-            mdc_buf_putc(b, hex[c >> 4]);
-            mdc_buf_putc(b, hex[c & 15]);
-        }
-    }
-}
 
 static void sarif_rules(mdc_buf *b)
 {
@@ -274,7 +214,7 @@ static void sarif_rules(mdc_buf *b)
         mdc_buf_puts(b, "{\"id\":");
         mdc_json_str(b, c->code);
         mdc_buf_puts(b, ",\"name\":\"");
-        camel_case(b, c->code);
+        mdc_camel_case(b, c->code);
         mdc_buf_puts(b, "\",\"shortDescription\":{\"text\":");
         mdc_json_str(b, c->summary);
         mdc_buf_puts(b, "},\"fullDescription\":{\"text\":");
@@ -309,8 +249,8 @@ static void sarif_result(mdc_buf *b, const mdc_diag *dg, const mdc_report_opts *
 
     if (*nz(dg->path)) {
         mdc_buf uri = MDC_BUF_INIT;
-        uri_put(&uri, o->path_prefix);
-        uri_put(&uri, dg->path);
+        mdc_uri_put(&uri, o->path_prefix);
+        mdc_uri_put(&uri, dg->path);
         mdc_buf_puts(b, ",\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":");
         mdc_json_strn(b, uri.ptr, uri.len);
         mdc_buf_free(&uri);
@@ -395,9 +335,9 @@ void mdc_report_hash(mdc_buf *out, mdc_format fmt, const mdc_registry *reg)
         const mdc_doc *doc = reg->docs[i];
         mdc_buf_printf(out, "%s %s %s/", doc->checksum, doc->structure_checksum,
                        mdc_kind_name(doc->kind));
-        text_put(out, doc->name, false);
+        mdc_text_put(out, doc->name, NULL);
         mdc_buf_putc(out, ' ');
-        text_put(out, doc->path, false);
+        mdc_text_put(out, doc->path, NULL);
         mdc_buf_putc(out, '\n');
     }
     mdc_buf_printf(out, "registry %s\n", reg->checksum);

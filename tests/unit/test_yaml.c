@@ -747,6 +747,33 @@ TEST(map_get)
     CHECK(get(root(), "b")->kind == MDC_Y_SEQ);
 }
 
+TEST(separate_string_arena)
+{
+    /* mdc_yaml_parse2: strings and the path outlive the tree's arena. */
+    mdc_arena *strings = mdc_arena_new(), *tree = mdc_arena_new();
+    mdc_diags d;
+    mdc_diags_init(&d, strings);
+    mdc_yfile f;
+    const char *src = "name: User\nlist: [a, \"b c\"]\nx: 1\nx: 2\n";
+    CHECK_INT(mdc_yaml_parse2(strings, tree, "p.yaml", src, strlen(src), &d, &f), 1);
+    const mdc_ynode *k;
+    const char *name = mdc_ymap_get(f.docs[0].root, "name", &k)->str;
+    const char *bc = mdc_ymap_get(f.docs[0].root, "list", NULL)->items[1]->str;
+    const char *path = k->loc.path;
+    mdc_arena_reset(tree);
+    CHECK_STR(name, "User");
+    CHECK_STR(bc, "b c");
+    CHECK_STR(path, "p.yaml");
+    CHECK(d.n == 1 && strcmp(d.v[0]->path, "p.yaml") == 0);
+    /* the same tree arena can take the next file */
+    CHECK_INT(mdc_yaml_parse2(strings, tree, "q.yaml", "a: 1\n", 5, &d, &f), 0);
+    CHECK_STR(mdc_ymap_get(f.docs[0].root, "a", NULL)->str, "1");
+    mdc_arena_free(tree);
+    CHECK_STR(name, "User");
+    mdc_diags_release(&d);
+    mdc_arena_free(strings);
+}
+
 int main(void)
 {
     RUN(block_and_flow_positions);
@@ -772,6 +799,7 @@ int main(void)
     RUN(core_schema_table);
     RUN(core_schema_values);
     RUN(map_get);
+    RUN(separate_string_arena);
     if (A) {
         mdc_diags_release(&D);
         mdc_arena_free(A);

@@ -1,0 +1,174 @@
+/*
+ * sql.h - SQL migrations (SPEC 6): one diff in, the text of one migration per dialect out.
+ *
+ *   base registry + head registry + their diff (compiler/diff.h)
+ *     -> risk gate (mdc_sql_gate): operations above max_risk are refused, except reserved
+ *        removals (SPEC 6.3)
+ *     -> plan (sql_common.c): tables paired (renames included), fields paired, tables in
+ *        dependency order
+ *     -> text (sql_pg.c, sql_sqlite.c): header comment, guard, recording table, DDL, record
+ *
+ * Every identifier goes through mdc_sql_ident ("..." with " doubled) and every string
+ * literal through mdc_sql_str ('...' with ' doubled; PostgreSQL files set
+ * standard_conforming_strings on, so a backslash is an ordinary character).  Raw SQL from
+ * definitions (check expressions, index predicates, custom defaults) has passed the
+ * loader's single-expression guard and is always wrapped in parentheses.  Comment text is
+ * written on `--` lines with every control character replaced by a space, so nothing
+ * user-written can end a comment early.
+ *
+ * A migration file records the registry state it leads to on one line of its own:
+ *
+ *     '<state JSON as a SQL string literal>' -- mdc:state
+ *
+ * (inside the INSERT INTO dataflow_migrations); mdc_sql_find_state gets it back.
+ */
+#ifndef MDC_SQL_H
+#define MDC_SQL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../compiler/diff.h"
+#include "../model/arena.h"
+#include "../model/buf.h"
+#include "../model/defs.h"
+#include "../model/error.h"
+
+typedef enum mdc_dialect { MDC_DIALECT_POSTGRES, MDC_DIALECT_SQLITE } mdc_dialect;
+
+const char *mdc_dialect_name(mdc_dialect d); /* "postgres", "sqlite" */
+
+#define MDC_SQL_OPTS_VERSION 1
+
+typedef struct mdc_sql_opts {
+    unsigned version;       /* MDC_SQL_OPTS_VERSION */
+    mdc_dialect dialect;
+    const char *name;       /* the file stem, "0004_user-add-nickname" (dataflow_migrations.name) */
+    const char *to_version; /* registry semver the migration leads to ("1.4.0") */
+    bool down;              /* the reverse migration: from head back to base */
+    const char *forward_name; /* --down: the stem of the migration it reverts */
+    const char *tool_version; /* for the header; NULL = MDC_VERSION */
+} mdc_sql_opts;
+
+#define MDC_SQL_OPTS_INIT {MDC_SQL_OPTS_VERSION, MDC_DIALECT_POSTGRES, NULL, NULL, false, NULL, NULL}
+
+/*
+ * Writes the migration base -> head (o->down: head -> base) in o->dialect to out.
+ * base may be an empty registry (no project): the first migration.  head must have a
+ * project; both must be canonicalised.  df is mdc_diff_registries(base, head).
+ * Returns 0, or -1 with a message in err (an inconsistent input; nothing written is usable).
+ */
+int mdc_sql_migration(mdc_buf *out, mdc_arena *a, const mdc_registry *base,
+                      const mdc_registry *head, const mdc_diff *df, const mdc_sql_opts *o,
+                      mdc_error *err);
+
+/* One operation the risk gate refuses. */
+typedef struct mdc_sql_refusal {
+    const mdc_doc_diff *doc;
+    const mdc_change *change;
+} mdc_sql_refusal;
+
+/*
+ * The changes of df whose risk is above max (SPEC 6.3), in diff order.  Reserved removals
+ * (FIELD_REMOVED of a name in the model's `reserved`, MODEL_REMOVED of a name in
+ * `reserved_models`) are never refused.  Returns the number; *out is arena-owned.
+ */
+size_t mdc_sql_gate(mdc_arena *a, const mdc_diff *df, const mdc_registry *head, mdc_risk max,
+                    mdc_sql_refusal **out);
+
+/* Highest risk among the changes of df (LOW when there are none). */
+mdc_risk mdc_sql_highest_risk(const mdc_diff *df);
+
+/*
+ * Finds the recorded state in the text of a migration file: the line
+ * `'...' -- mdc:state`.  Returns 1 and the decoded JSON in *json (malloc'd, caller frees),
+ * 0 when the file has no such line, -1 when the line is malformed.
+ */
+int mdc_sql_find_state(const char *text, size_t len, char **json, size_t *json_len);
+
+/* ------------------------------------------------------------------ escaping */
+
+void mdc_sql_ident(mdc_buf *b, const char *s);                 /* "s" with " doubled */
+void mdc_sql_str(mdc_buf *b, const char *s, size_t len);       /* 's' with ' doubled */
+void mdc_sql_comment(mdc_buf *b, const char *s);               /* controls -> spaces */
+
+/*
+ * printf-like SQL builder.  Conversions:
+ *   %I  identifier (const char *), quoted by mdc_sql_ident
+ *   %L  string literal (const char *), quoted by mdc_sql_str
+ *   %E  raw SQL expression from a definition (const char *), written as "(expr)"
+ *   %s  trusted text written as is (keywords and text built by these functions only)
+ *   %d  int   %u  unsigned   %z  size_t   %%  a percent sign
+ */
+void mdc_sql_appendf(mdc_buf *b, const char *fmt, ...);
+
+/* A derived object name: "<base>_<suffix>" fitted to 63 bytes (cut at a UTF-8 boundary,
+ * with 8 hex digits of the full name's hash when cut). */
+const char *mdc_sql_name(mdc_arena *a, const char *base, const char *suffix);
+
+/* ------------------------------------------------------------------ for the dialect writers */
+
+/* A field pair: old NULL = added, new NULL = removed. */
+typedef struct mdc_sql_fpair {
+    const mdc_field *old, *new_;
+} mdc_sql_fpair;
+
+/* A table pair: old NULL = created, new NULL = dropped. */
+typedef struct mdc_sql_table {
+    const mdc_model *old, *new_;
+    mdc_sql_fpair *fields; /* new_'s fields in order, then removed ones */
+    size_t nfields;
+    bool reserved_drop; /* new_ NULL and the model is in reserved_models */
+} mdc_sql_table;
+
+typedef struct mdc_sql_plan {
+    mdc_arena *a;
+    const mdc_registry *from, *to; /* direction of this file (swapped for --down) */
+    const mdc_diff *df;
+    const mdc_sql_opts *o;
+    mdc_sql_table *tables; /* every changed table; created ones in dependency order */
+    size_t ntables;
+    const char *from_checksum; /* "" for an empty from-state */
+    const char *to_checksum;
+    const char *project;
+    const char *state_json; /* the to-state (for --down: the from-side base state) */
+    const char *operations_json;
+} mdc_sql_plan;
+
+/* Names of the objects a model's definition makes (both dialects use the same names). */
+const char *mdc_sql_pkey_name(mdc_arena *a, const mdc_model *m);
+const char *mdc_sql_unique_name(mdc_arena *a, const mdc_model *m, const char *const *cols, size_t n);
+const char *mdc_sql_fkey_name(mdc_arena *a, const mdc_model *m, const mdc_field *f);
+const char *mdc_sql_enum_check_name(mdc_arena *a, const mdc_model *m, const mdc_field *f);
+const char *mdc_sql_check_name(mdc_arena *a, const mdc_model *m, const mdc_check *k);
+const char *mdc_sql_index_name(mdc_arena *a, const mdc_model *m, const mdc_index *ix);
+
+/* The model a field references, in registry r (NULL when unresolved). */
+const mdc_model *mdc_sql_ref_model(const mdc_registry *r, const mdc_field *f);
+const char *mdc_sql_ref_column(const mdc_registry *r, const mdc_field *f);
+
+/* The header comment lines shared by both dialects. */
+void mdc_sql_header(mdc_buf *b, const mdc_sql_plan *p);
+
+/* Builds the plan (sql_common.c); the writers (sql_pg.c, sql_sqlite.c) emit it. */
+int mdc_sql_plan_build(mdc_sql_plan *p, mdc_arena *a, const mdc_registry *base,
+                       const mdc_registry *head, const mdc_diff *df, const mdc_sql_opts *o,
+                       mdc_error *err);
+int mdc_sql_emit_pg(mdc_buf *out, const mdc_sql_plan *p, mdc_error *err);
+int mdc_sql_emit_sqlite(mdc_buf *out, const mdc_sql_plan *p, mdc_error *err);
+
+/* The DEFAULT expression of a field in a dialect (without the DEFAULT keyword); false when
+ * the field has none there (no default, identity, or a custom expression for the other
+ * dialect only). */
+bool mdc_sql_default(mdc_buf *b, mdc_arena *a, const mdc_field *f, mdc_dialect d);
+
+/* The model `m` of the from-side is called in the to-side (through renames), or NULL. */
+const mdc_model *mdc_sql_paired(const mdc_sql_plan *p, const mdc_model *from_model);
+
+/* The to-side name of a from-side column of from_model (through field renames), or NULL. */
+const char *mdc_sql_paired_column(const mdc_sql_plan *p, const mdc_model *from_model, const char *col);
+
+/* Literal/default helpers shared by the writers. */
+bool mdc_sql_field_equal_shape(const mdc_field *a, const mdc_field *b); /* same column, same constraints */
+
+#endif

@@ -274,7 +274,11 @@ static mdc_project *load_project_file(mdc_compilation *c, mdc_error *err, int *r
                      "no mdc.yaml at %s", c->state->label);
     } else {
         mdc_yfile yf;
+        size_t errors = c->diags.errors;
         mdc_yaml_parse(c->arena, "mdc.yaml", buf.ptr ? buf.ptr : "", buf.len, &c->diags, &yf);
+        if (c->diags.errors == errors && (yf.ndocs == 0 || !yf.docs[0].root))
+            mdc_diag_add(&c->diags, MDC_ERROR, "MISSING_KEY", "mdc.yaml", 1, 1,
+                         "mdc.yaml is empty; it needs at least `project: NAME`");
         if (yf.ndocs > 1)
             mdc_diag_add(&c->diags, MDC_ERROR, "BAD_VALUE", "mdc.yaml", yf.docs[1].loc.line,
                          yf.docs[1].loc.col, "mdc.yaml must hold exactly one YAML document");

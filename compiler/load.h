@@ -21,7 +21,8 @@
 #include "../model/diag.h"
 #include "yaml.h"
 
-/* root may be NULL (empty mdc.yaml).  Always returns a project (defaults where unreadable). */
+/* root may be NULL (an empty or unparsable mdc.yaml): the project then has the defaults and
+ * nothing is reported (the caller reports why there is no root).  Always returns a project. */
 mdc_project *mdc_load_project(mdc_arena *a, const char *path, const mdc_ynode *root,
                               mdc_diags *d);
 

@@ -222,10 +222,7 @@ mdc_project *mdc_load_project(mdc_arena *a, const char *path, const mdc_ynode *r
     mdc_project *p = mdc_new(a, mdc_project);
     set_defaults(a, p, path);
     mdc_lctx c = {a, d, p->path, NULL};
-    if (!root) {
-        mdc_lerr(&c, "MISSING_KEY", NULL, "mdc.yaml is empty; it needs at least `project: NAME`");
-        return p;
-    }
+    if (!root) return p; /* unreadable or empty: the driver says which */
     if (!mdc_lexpect_map(&c, root, "mdc.yaml")) return p;
     mdc_lcheck_keys(&c, root, "mdc.yaml", project_keys, COUNT(project_keys));
 

@@ -418,6 +418,11 @@ static int cmp_table_key(const void *pa, const void *pb)
     if (c) return c;
     c = strcmp(a->schema, b->schema);
     if (c) return c;
+    /* The model defined first (by path, then position) keeps the table; later ones are
+     * the duplicates, as for every other DUPLICATE_* code. */
+    c = strcmp(a->doc->path ? a->doc->path : "", b->doc->path ? b->doc->path : "");
+    if (c) return c;
+    if (a->doc->loc.line != b->doc->loc.line) return a->doc->loc.line < b->doc->loc.line ? -1 : 1;
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
@@ -427,7 +432,7 @@ static const char *qualified(vctx *v, const mdc_model *m)
 }
 
 /*
- * Sorted by (source, table, schema, registry order): a run of one table holds runs of one
+ * Sorted by (source, table, schema, definition order): a run of one table holds runs of one
  * schema.  In each schema run, every model after the first is a duplicate of the first.
  * With SQLite, every schema run after the first in a table run also collides with the
  * table run's first model (models of other sources are other databases: no SQLite check).

@@ -15,7 +15,7 @@ for dir in "$MDC_SRC"/tests/cases/*/; do
     new_repo "$work" >/dev/null
     out=$("$MDC" -C "$work" check 2>&1)
     rc=$?
-    got=$(printf '%s\n' "$out" | sed -n -E 's/^([^ ].*:[0-9]+:[0-9]+: (error|warning) \[[A-Z_]+\]).*/\1/p; s/^([^ :][^:]*: (error|warning) \[[A-Z_]+\]).*/\1/p')
+    got=$(printf '%s\n' "$out" | sed -n -E 's/^([^ ].*:[0-9]+:[0-9]+: (error|warning) \[[A-Z0-9_]+\]).*/\1/p; s/^([^ :][^:]*: (error|warning) \[[A-Z0-9_]+\]).*/\1/p')
     want=$(grep -v '^#' "$dir/expected.txt" || true)
     want_rc=0
     grep -q ': error \[' "$dir/expected.txt" && want_rc=1

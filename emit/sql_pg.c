@@ -62,7 +62,7 @@ static bool model_exists(pg *w, const mdc_model *m)
 /* CHECK ("col" IN ('a', 'b')) for enums; arrays: every element among the values. */
 static void enum_check(pg *w, const mdc_field *f)
 {
-    OUT(w, "CHECK (%I %s ", f->name, f->type.array ? "<@ ARRAY[" : "IN (");
+    OUT(w, "CHECK (%I %s", f->name, f->type.array ? "<@ ARRAY[" : "IN (");
     for (size_t i = 0; i < f->type.nvalues; i++) OUT(w, "%s%L", i ? ", " : "", f->type.values[i]);
     OUT(w, "%s)", f->type.array ? "]::TEXT[]" : ")");
 }

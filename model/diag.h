@@ -7,7 +7,8 @@
  * mdc_diags list and go on; the driver sorts the list (path, line, col, code, message)
  * and hands it to one of the renderers in emit/report.h.
  *
- * Strings are copied into the list's arena.
+ * The message and notes are formatted into the list's arena; `code` and `path` are kept as
+ * given, so they must outlive the list (codes are literals, paths arena copies).
  */
 #ifndef MDC_DIAG_H
 #define MDC_DIAG_H

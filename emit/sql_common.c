@@ -481,17 +481,20 @@ void mdc_sql_header(mdc_buf *b, const mdc_sql_plan *p)
 
 int mdc_sql_find_state(const char *text, size_t len, char **json, size_t *json_len)
 {
+    /* The last line of the form '...' -- mdc:state whose literal is well formed.  Lines of
+     * other multi-line literals (a description may hold newlines) can look similar, but
+     * mdc writes the state line after every other literal but the canonical model texts,
+     * which never hold a raw newline. */
     static const char tag[] = " -- mdc:state";
     const size_t tlen = sizeof tag - 1;
     *json = NULL;
     *json_len = 0;
+    int found = 0;
     size_t i = 0;
     while (i < len) {
         const char *nl = memchr(text + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - text) : len;
-        size_t ll = end - i;
-        if (ll > tlen + 1 && text[i] == '\'' && memcmp(text + end - tlen, tag, tlen) == 0) {
-            /* '...' with '' for a quote, then exactly the tag */
+        if (end - i > tlen + 1 && text[i] == '\'' && memcmp(text + end - tlen, tag, tlen) == 0) {
             size_t stop = end - tlen;
             mdc_buf b = MDC_BUF_INIT;
             size_t k = i + 1;
@@ -508,17 +511,19 @@ int mdc_sql_find_state(const char *text, size_t len, char **json, size_t *json_l
                 }
                 mdc_buf_putc(&b, text[k++]);
             }
-            if (!closed) {
+            if (closed) {
+                free(*json);
+                *json_len = b.len;
+                *json = b.ptr ? b.ptr : calloc(1, 1);
+                found = *json ? 1 : -1;
+            } else {
                 mdc_buf_free(&b);
-                return -1;
+                if (!found) found = -1;
             }
-            *json_len = b.len;
-            *json = b.ptr ? b.ptr : calloc(1, 1);
-            return *json ? 1 : -1;
         }
         i = end + 1;
     }
-    return 0;
+    return found;
 }
 
 int mdc_sql_migration(mdc_buf *out, mdc_arena *a, const mdc_registry *base,

@@ -321,11 +321,6 @@ static inline mdc_snapshot_value v_bool(bool b)
     mdc_snapshot_value v = {MDC_SV_BOOL, NULL, b ? 1 : 0};
     return v;
 }
-static inline mdc_snapshot_value v_null(void)
-{
-    mdc_snapshot_value v = {MDC_SV_NULL, NULL, 0};
-    return v;
-}
 
 /* ------------------------------------------------------------------ the row generator */
 

@@ -286,7 +286,7 @@ static int load_meta(mdc_snapshot *snap)
     sqlite3_finalize(st);
     if (out) return out;
     /* ORDER BY used the column's collation; sort bytewise ourselves for bsearch. */
-    qsort(snap->meta, snap->nmeta, sizeof *snap->meta, cmp_meta);
+    if (snap->nmeta > 1) qsort(snap->meta, snap->nmeta, sizeof *snap->meta, cmp_meta);
     for (size_t i = 1; i < snap->nmeta; i++)
         if (strcmp(snap->meta[i - 1].key, snap->meta[i].key) == 0)
             return mdcr_fail(snap, MDC_ECORRUPT, "corrupt snapshot: registry_meta key %s twice",

@@ -166,7 +166,7 @@ static int verify_documents(mdc_snapshot *snap)
     sqlite3_finalize(st);
 
     if (out == 0) {
-        qsort(lines, n, sizeof *lines, cmp_cstr);
+        if (n > 1) qsort(lines, n, sizeof *lines, cmp_cstr);
         sbuf b = {0};
         for (size_t i = 0; i < n; i++)
             sb_puts(&b, lines[i]);
@@ -290,7 +290,7 @@ static int verify_migration_row(mdc_snapshot *snap)
     sbuf b = {0};
     if (out == 0) {
         /* Model names are ASCII (SPEC 3.1), where bytewise and RFC 8785 order agree. */
-        qsort(v, n, sizeof *v, cmp_cstr); /* name is the first member */
+        if (n > 1) qsort(v, n, sizeof *v, cmp_cstr); /* name is the first member */
         sb_puts(&b, "{");
         for (size_t i = 0; i < n; i++) {
             if (i) sb_puts(&b, ",");

@@ -71,10 +71,11 @@ static const command commands[] = {
     {"log", mdc_cmd_log},
     {"bump", mdc_cmd_bump},
     {"build", mdc_cmd_build},
+    {"show", mdc_cmd_show},
 };
 
 /* Commands of the SPEC that later versions provide. */
-static const char *const planned[] = {"migrate", "show"};
+static const char *const planned[] = {"migrate"};
 
 int main(int argc, char **argv)
 {

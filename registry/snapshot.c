@@ -520,7 +520,7 @@ static int take_text(mdc_snapshot *snap, sqlite3_stmt *st, int i, bool nullable,
 
 static int take_bool(mdc_snapshot *snap, sqlite3_stmt *st, int i, int *dst, const char *what)
 {
-    long long v;
+    long long v = 0;
     int rc = mdcr_col_int(snap, st, i, &v, what);
     if (rc) return rc;
     if (v != 0 && v != 1) return mdcr_fail(snap, MDC_ECORRUPT, "corrupt snapshot: %s is %lld, not 0 or 1", what, v);
@@ -549,7 +549,7 @@ static int load_fields(mdc_snapshot *snap, mdc_model_info *m)
         }
         mdc_field_info *f = &m->fields[m->nfields++];
         memset(f, 0, sizeof *f);
-        long long pos;
+        long long pos = 0;
         if ((out = take_text(snap, st, 0, false, &f->name, "fields.name", &oom)) ||
             (out = mdcr_col_int(snap, st, 1, &pos, "fields.position")) ||
             (out = take_text(snap, st, 2, false, &f->type, "fields.type", &oom)) ||

@@ -445,6 +445,8 @@ static void drop_columns(pg *w, const mdc_sql_table *t)
         if (!of || t->fields[i].new_) continue;
         if (w->p->o->down)
             OUT(w, "-- irreversible: drops column %I and its data (added by the forward migration)\n", of->name);
+        else
+            OUT(w, "-- reserved removal: column %I and its data are dropped\n", of->name);
         alter(w, t->new_);
         OUT(w, "DROP COLUMN %I;\n", of->name);
     }
@@ -702,14 +704,23 @@ int mdc_sql_emit_pg(mdc_buf *out, const mdc_sql_plan *p, mdc_error *err)
         if (p->tables[i].new_) add_indexes(&w, &p->tables[i]);
     for (size_t i = 0; i < p->ntables; i++)
         if (p->tables[i].new_) comments_of(&w, p->tables[i].old, p->tables[i].new_, &p->tables[i]);
+    /* one statement: foreign keys among the dropped tables (even cycles) go with them */
+    size_t ndrop = 0;
     for (size_t i = 0; i < p->ntables; i++) {
         const mdc_sql_table *t = &p->tables[i];
         if (t->new_) continue;
-        OUT(&w, "%s", p->o->down ? "-- irreversible: drops the table and its data (created by the forward migration)\n"
-                                 : "-- reserved removal (reserved_models): the table and its data are dropped\n");
-        OUT(&w, "DROP TABLE ");
+        OUT(&w, "%s%I", p->o->down ? "-- irreversible: drops table and data (created by the forward migration): "
+                                   : "-- reserved removal (reserved_models): drops table and data: ",
+            t->old->table);
+        OUT(&w, "\n");
+        ndrop++;
+    }
+    for (size_t i = 0, k = 0; i < p->ntables; i++) {
+        const mdc_sql_table *t = &p->tables[i];
+        if (t->new_) continue;
+        OUT(&w, "%s", k++ ? ", " : "DROP TABLE ");
         qname(&w, t->old);
-        OUT(&w, ";\n");
+        if (k == ndrop) OUT(&w, ";\n");
     }
     for (size_t i = 0; p->o->down && i < p->ntables; i++) {
         const mdc_sql_table *t = &p->tables[i];

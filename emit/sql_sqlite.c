@@ -387,6 +387,8 @@ static void in_place(lite *w, const mdc_sql_table *t)
         if (!of || nf) continue;
         if (w->p->o->down)
             OUT(w, "-- irreversible: drops column %I and its data (added by the forward migration)\n", of->name);
+        else
+            OUT(w, "-- reserved removal: column %I and its data are dropped\n", of->name);
         OUT(w, "ALTER TABLE %I DROP COLUMN %I;\n", nm->table, of->name);
         changed = true;
     }

@@ -48,8 +48,10 @@ static mdc_registry *compile(const char *project_yaml, const char *models_yaml)
     if (d.errors) {
         for (size_t i = 0; i < d.n; i++)
             fprintf(stderr, "  %s:%u: %s\n", d.v[i]->code, d.v[i]->line, d.v[i]->message);
+        mdc_diags_release(&d);
         return NULL;
     }
+    mdc_diags_release(&d);
     mdc_canon_registry(A, reg);
     return reg;
 }
@@ -166,6 +168,7 @@ TEST(read_back_diffs_as_no_change)
     mdc_diags_init(&d, A);
     mdc_diff *df = back ? mdc_diff_registries(A, back, r, &d) : NULL;
     CHECK(df && df->ndocs == 0 && d.errors == 0);
+    mdc_diags_release(&d);
     free(s);
 }
 

@@ -50,7 +50,9 @@ static mdc_registry *compile(const char *models_yaml)
     mdc_validate(A, reg, &d);
     for (size_t i = 0; i < d.n; i++)
         if (d.v[i]->severity == MDC_ERROR) fprintf(stderr, "  %s:%u: %s\n", d.v[i]->code, d.v[i]->line, d.v[i]->message);
-    if (d.errors) return NULL;
+    size_t errors = d.errors;
+    mdc_diags_release(&d);
+    if (errors) return NULL;
     mdc_canon_registry(A, reg);
     return reg;
 }
@@ -77,6 +79,7 @@ static char *migration(const mdc_registry *base, const mdc_registry *head, mdc_d
     mdc_buf b = MDC_BUF_INIT;
     mdc_error err = {{0}};
     if (mdc_sql_migration(&b, A, base, head, df, &o, &err) < 0) fprintf(stderr, "  %s\n", err.msg);
+    mdc_diags_release(&dg);
     return mdc_buf_detach(&b);
 }
 

@@ -152,7 +152,7 @@ const char *mdc_sql_enum_check_name(mdc_arena *a, const mdc_model *m, const mdc_
 const char *mdc_sql_check_name(mdc_arena *a, const mdc_model *m, const mdc_check *k)
 {
     /* A named check keeps the name the definition gives it (unique within its table). */
-    if (k->name) return strlen(k->name) <= 63 ? k->name : mdc_sql_name(a, m->table, "check");
+    if (k->name) return strlen(k->name) <= 63 ? k->name : mdc_sql_name(a, k->name, "check");
     char h[33];
     mdc_xxh128_hex(k->expr, strlen(k->expr), h);
     return mdc_sql_name(a, m->table, mdc_printf(a, "%.8s_check", h));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_migrate.h"
 #include "cmd_registry.h"
 
 static const char usage[] =
@@ -30,6 +31,8 @@ static const char usage[] =
     "  bump [BASE]         rewrite declared versions to what the changes since BASE need\n"
     "  log [NAME] [--rev REV] [--format text|json]\n"
     "                      derived versions from first-parent history\n"
+    "  migrate [--dialect D] [--to REV] [--write | --check] [--max-risk LEVEL] [--down]\n"
+    "                      SQL migrations for PostgreSQL and SQLite\n"
     "  build [REV] [-o FILE] [--no-history] [--format sqlite|postgres-sql]\n"
     "                      compile the registry snapshot applications load\n"
     "  show [NAME] [--snapshot FILE] [--format text|json]\n"
@@ -72,10 +75,9 @@ static const command commands[] = {
     {"bump", mdc_cmd_bump},
     {"build", mdc_cmd_build},
     {"show", mdc_cmd_show},
+    {"migrate", mdc_cmd_migrate},
 };
 
-/* Commands of the SPEC that later versions provide. */
-static const char *const planned[] = {"migrate"};
 
 int main(int argc, char **argv)
 {
@@ -116,9 +118,6 @@ int main(int argc, char **argv)
         git_libgit2_shutdown();
         return rc;
     }
-    for (size_t k = 0; k < sizeof planned / sizeof planned[0]; k++)
-        if (strcmp(name, planned[k]) == 0)
-            return mdc_fail("`%s` is specified (SPEC 9) but not available in this version yet", name);
     fprintf(stderr, "mdc: unknown command '%s'\n\n%s", name, usage);
     return 2;
 }

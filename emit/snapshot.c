@@ -70,7 +70,7 @@ static const mdc_snapshot_column models_cols[] = {
     {"version", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"checksum", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"structure_checksum", "TEXT NOT NULL", "TEXT NOT NULL"},
-    {"definition_json", "TEXT NOT NULL", "JSONB NOT NULL"},
+    {"definition_json", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"path", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"blob_oid", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"description", "TEXT", "TEXT"},
@@ -129,7 +129,7 @@ static const mdc_snapshot_column contracts_cols[] = {
     {"compatibility", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"version", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"checksum", "TEXT NOT NULL", "TEXT NOT NULL"},
-    {"definition_json", "TEXT NOT NULL", "JSONB NOT NULL"},
+    {"definition_json", "TEXT NOT NULL", "TEXT NOT NULL"},
 };
 static const mdc_snapshot_column contract_fields_cols[] = {
     {"contract", "TEXT NOT NULL", "TEXT NOT NULL"},
@@ -141,7 +141,7 @@ static const mdc_snapshot_column entities_cols[] = {
     {"description", "TEXT", "TEXT"},
     {"version", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"checksum", "TEXT NOT NULL", "TEXT NOT NULL"},
-    {"definition_json", "TEXT NOT NULL", "JSONB NOT NULL"},
+    {"definition_json", "TEXT NOT NULL", "TEXT NOT NULL"},
 };
 static const mdc_snapshot_column sources_cols[] = {
     {"name", "TEXT NOT NULL", "TEXT NOT NULL"},
@@ -149,9 +149,11 @@ static const mdc_snapshot_column sources_cols[] = {
     {"uri", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"version", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"checksum", "TEXT NOT NULL", "TEXT NOT NULL"},
-    {"definition_json", "TEXT NOT NULL", "JSONB NOT NULL"},
+    {"definition_json", "TEXT NOT NULL", "TEXT NOT NULL"},
 };
-/* canonical_json is TEXT in both dialects: the exact bytes the checksum covers. */
+/* Every document, with its checksums.  The canonical JSON itself is stored once, in the
+ * definition_json of its kind's table (models, sources, entities, contracts): the exact
+ * bytes the checksum covers. */
 static const mdc_snapshot_column documents_cols[] = {
     {"kind", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"name", "TEXT NOT NULL", "TEXT NOT NULL"},
@@ -159,7 +161,6 @@ static const mdc_snapshot_column documents_cols[] = {
     {"blob_oid", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"checksum", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"structure_checksum", "TEXT NOT NULL", "TEXT NOT NULL"},
-    {"canonical_json", "TEXT NOT NULL", "TEXT NOT NULL"},
     {"version", "TEXT NOT NULL", "TEXT NOT NULL"},
 };
 static const mdc_snapshot_column versions_cols[] = {
@@ -740,8 +741,7 @@ static int rows_documents(gen *g)
         const mdc_doc *d = g->reg->docs[i];
         EMIT(g, T_DOCUMENTS, v_text(mdc_kind_name(d->kind)), v_text(d->name),
              v_text(d->path ? d->path : ""), v_text(d->blob_oid ? d->blob_oid : ""),
-             v_text(d->checksum), v_text(d->structure_checksum), v_text(d->canonical_json),
-             v_text(docs_version(g, d)));
+             v_text(d->checksum), v_text(d->structure_checksum), v_text(docs_version(g, d)));
     }
     return 0;
 }
@@ -1013,19 +1013,7 @@ static int build(const char *build_path, const char *out_path, const mdc_registr
         sqlite3_finalize(s.ins[i]);
         s.ins[i] = NULL;
     }
-    /* VACUUM INTO wants a file that does not exist or is empty: out_path is empty. */
-    sqlite3_stmt *vac = NULL;
-    if (sqlite3_prepare_v2(s.db, "VACUUM INTO ?", -1, &vac, NULL) != SQLITE_OK) {
-        db_fail(&s, "VACUUM INTO");
-        goto done;
-    }
-    sqlite3_bind_text(vac, 1, out_path, -1, SQLITE_STATIC);
-    int vrc = sqlite3_step(vac);
-    sqlite3_finalize(vac);
-    if (vrc != SQLITE_DONE) {
-        db_fail(&s, "VACUUM INTO");
-        goto done;
-    }
+    (void)out_path;
     rc = 0;
 done:
     for (size_t i = 0; i < T__COUNT; i++)
@@ -1042,13 +1030,13 @@ int mdc_snapshot_write(const char *path, const mdc_registry *reg, const mdc_hist
     char *build_path = NULL, *out_path = NULL, *dir = NULL;
     if (!(build_path = make_temp(path, err)) || !(out_path = make_temp(path, err))) goto done;
     if (build(build_path, out_path, reg, hist, info, err)) goto done;
-    if (fsync_path(out_path, false, err)) goto done;
-    if (rename(out_path, path) < 0) {
-        mdc_error_set(err, "cannot rename %s to %s: %s", out_path, path, strerror(errno));
+    if (fsync_path(build_path, false, err)) goto done;
+    if (rename(build_path, path) < 0) {
+        mdc_error_set(err, "cannot rename %s to %s: %s", build_path, path, strerror(errno));
         goto done;
     }
-    free(out_path);
-    out_path = NULL;
+    free(build_path);
+    build_path = NULL;
     const char *slash = strrchr(path, '/');
     dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
     if (!dir || fsync_path(dir, true, err)) goto done;

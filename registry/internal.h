@@ -53,4 +53,11 @@ int mdcr_verify_locked(mdc_snapshot *snap);
 /* registry_meta lookup (no lock needed: immutable after open). */
 const char *mdcr_meta_get(const mdc_snapshot *snap, const char *key);
 
+/* (kind, name, json): the canonical JSON of every document, from its kind's table. */
+#define MDCR_DEFINITIONS                                                                    \
+    "(SELECT 'model' AS kind, name, definition_json AS json FROM models "                   \
+    "UNION ALL SELECT 'source', name, definition_json FROM sources "                        \
+    "UNION ALL SELECT 'entity', name, definition_json FROM entities "                       \
+    "UNION ALL SELECT 'contract', name, definition_json FROM contracts)"
+
 #endif

@@ -794,8 +794,9 @@ int mdc_snapshot_document(char **canonical_json, char **checksum, char **version
     if (rc) return rc;
     sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(snap->db,
-                            "SELECT canonical_json, checksum, version, path FROM documents "
-                            "WHERE kind = ? AND name = ?",
+                            "SELECT x.json, d.checksum, d.version, d.path FROM documents d "
+                            "JOIN " MDCR_DEFINITIONS " x ON x.kind = d.kind AND x.name = d.name "
+                            "WHERE d.kind = ? AND d.name = ?",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) return leave(snap, mdcr_sqlite_fail(snap, rc, "reading documents"));
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -807,7 +808,7 @@ int mdc_snapshot_document(char **canonical_json, char **checksum, char **version
     } else if (rc != SQLITE_ROW) {
         res = mdcr_sqlite_fail(snap, rc, "reading documents");
     } else {
-        static const char *const what[4] = {"documents.canonical_json", "documents.checksum",
+        static const char *const what[4] = {"definition_json", "documents.checksum",
                                             "documents.version", "documents.path"};
         bool oom = false;
         char *vals[4] = {NULL, NULL, NULL, NULL};

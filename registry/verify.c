@@ -3,13 +3,14 @@
  *
  * What is checked, in order (the first failure is reported):
  *   1. PRAGMA quick_check: the file's pages and b-trees are sound.
- *   2. documents: checksum = XXH3-128 of canonical_json, as 32 lowercase hex digits of the
- *      canonical big-endian form (SPEC 4), for every row.
+ *   2. documents: checksum = XXH3-128 of the document's canonical JSON (the definition_json
+ *      of its kind's table), as 32 lowercase hex digits of the canonical big-endian form
+ *      (SPEC 4), for every row.
  *   3. registry checksum: XXH3-128 over the rows' "KIND/NAME CHECKSUM\n" lines sorted
  *      bytewise, then "mdc.yaml " + registry_meta.project_json + "\n" (compiler/canon.c)
  *      equals registry_meta.registry_checksum.
- *   4. every copy of a checksummed definition equals the document row: models, contracts,
- *      entities, sources (definition_json, checksum, one row per document and no more),
+ *   4. every kind row agrees with its document row: models, contracts, entities, sources
+ *      (checksum, one row per document and no more),
  *      table_meta.schema_json, and dataflow_migrations.model_definitions (rebuilt from the
  *      models' canonical JSON, keys sorted), with its checksum and application_id.
  * Not re-derived: fields, indexes, foreign keys and ontology_mapping (they are projections
@@ -123,7 +124,9 @@ static int quick_check(mdc_snapshot *snap)
 static int verify_documents(mdc_snapshot *snap)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(snap->db, "SELECT kind, name, checksum, canonical_json FROM documents",
+    int rc = sqlite3_prepare_v2(snap->db,
+                                "SELECT d.kind, d.name, d.checksum, x.json FROM documents d "
+                                "LEFT JOIN " MDCR_DEFINITIONS " x ON x.kind = d.kind AND x.name = d.name",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, "reading documents");
     char **lines = NULL;
@@ -134,8 +137,14 @@ static int verify_documents(mdc_snapshot *snap)
         if ((out = mdcr_col_text(snap, st, 0, false, &kind, "documents.kind")) ||
             (out = mdcr_col_text(snap, st, 1, false, &name, "documents.name")) ||
             (out = mdcr_col_text(snap, st, 2, false, &sum, "documents.checksum")) ||
-            (out = mdcr_col_text(snap, st, 3, false, &json, "documents.canonical_json")))
+            (out = mdcr_col_text(snap, st, 3, true, &json, "definition_json")))
             break;
+        if (!json) {
+            out = mdcr_fail(snap, MDC_ECORRUPT,
+                            "verification failed: %s/%s has no definition: its row of the kind's "
+                            "table is missing", kind, name);
+            break;
+        }
         char hex[33];
         xxh128_hex(json, strlen(json), hex);
         if (strcmp(hex, sum) != 0) {
@@ -222,23 +231,23 @@ static const struct {
 } copies[] = {
     {"models",
      "SELECT m.name FROM models m LEFT JOIN documents d ON d.kind = 'model' AND d.name = m.name "
-     "WHERE d.name IS NULL OR d.canonical_json IS NOT m.definition_json OR d.checksum IS NOT m.checksum "
+     "WHERE d.name IS NULL OR d.checksum IS NOT m.checksum "
      "OR d.structure_checksum IS NOT m.structure_checksum OR d.version IS NOT m.version "
      "UNION ALL SELECT d.name FROM documents d WHERE d.kind = 'model' AND "
      "NOT EXISTS (SELECT 1 FROM models m WHERE m.name = d.name) LIMIT 1"},
     {"contracts",
      "SELECT c.name FROM contracts c LEFT JOIN documents d ON d.kind = 'contract' AND d.name = c.name "
-     "WHERE d.name IS NULL OR d.canonical_json IS NOT c.definition_json OR d.checksum IS NOT c.checksum "
+     "WHERE d.name IS NULL OR d.checksum IS NOT c.checksum "
      "UNION ALL SELECT d.name FROM documents d WHERE d.kind = 'contract' AND "
      "NOT EXISTS (SELECT 1 FROM contracts c WHERE c.name = d.name) LIMIT 1"},
     {"entities",
      "SELECT e.name FROM entities e LEFT JOIN documents d ON d.kind = 'entity' AND d.name = e.name "
-     "WHERE d.name IS NULL OR d.canonical_json IS NOT e.definition_json OR d.checksum IS NOT e.checksum "
+     "WHERE d.name IS NULL OR d.checksum IS NOT e.checksum "
      "UNION ALL SELECT d.name FROM documents d WHERE d.kind = 'entity' AND "
      "NOT EXISTS (SELECT 1 FROM entities e WHERE e.name = d.name) LIMIT 1"},
     {"sources",
      "SELECT s.name FROM sources s LEFT JOIN documents d ON d.kind = 'source' AND d.name = s.name "
-     "WHERE d.name IS NULL OR d.canonical_json IS NOT s.definition_json OR d.checksum IS NOT s.checksum "
+     "WHERE d.name IS NULL OR d.checksum IS NOT s.checksum "
      "UNION ALL SELECT d.name FROM documents d WHERE d.kind = 'source' AND "
      "NOT EXISTS (SELECT 1 FROM sources s WHERE s.name = d.name) LIMIT 1"},
     {"table_meta",

@@ -14,8 +14,9 @@ resolve_entity) plus model lookups, the same way libmdc does in C.
         print(reg.resolve_entity("Customer"))
 
 verify() checks what the standard library can: the SQLite header (application_id 'MDCR',
-format version), PRAGMA quick_check, the presence of the tables, and that every copy of a
-definition equals the documents table.  It does NOT recompute the XXH3-128 checksums:
+format version), PRAGMA quick_check, the presence of the tables, that the documents table and
+the kind tables list the same documents with the same checksums, and that table_meta holds
+the same definitions as models.  It does NOT recompute the XXH3-128 checksums:
 xxhash is not in the standard library.  For full verification use libmdc
 (mdc_snapshot_open with MDC_OPEN_VERIFY) or `mdc show --snapshot FILE`.
 
@@ -124,15 +125,20 @@ class Registry:
         for key in ("format_version", "project", "registry_checksum", "registry_version"):
             if not isinstance(self.meta.get(key), str):
                 raise RegistryError(f"{self.path}: registry_meta has no {key}")
-        docs = {(r["kind"], r["name"]): r["canonical_json"] for r in self.conn.execute(
-            "SELECT kind, name, canonical_json FROM documents")}
+        docs = {(r["kind"], r["name"]): r["checksum"] for r in self.conn.execute(
+            "SELECT kind, name, checksum FROM documents")}
         for table, kind in (("models", "model"), ("contracts", "contract"),
                             ("entities", "entity"), ("sources", "source")):
-            rows = {r["name"]: r["definition_json"] for r in self.conn.execute(
-                f"SELECT name, definition_json FROM {table}")}
-            want = {n: j for (k, n), j in docs.items() if k == kind}
+            rows = {r["name"]: r["checksum"] for r in self.conn.execute(
+                f"SELECT name, checksum FROM {table}")}
+            want = {n: c for (k, n), c in docs.items() if k == kind}
             if rows != want:
                 raise RegistryError(f"{self.path}: {table} differs from documents")
+        schemas = {(r["source_id"], r["table_key"]): r["definition_json"] for r in self.conn.execute(
+            "SELECT source_id, table_key, definition_json FROM models")}
+        for r in self.conn.execute("SELECT source_id, table_name, schema_json FROM table_meta"):
+            if schemas.get((r["source_id"], r["table_name"])) != r["schema_json"]:
+                raise RegistryError(f"{self.path}: table_meta differs from models")
         return True
 
 

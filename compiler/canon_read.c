@@ -221,7 +221,7 @@ static int read_field(rd *r, const mdc_value *v, mdc_field *f)
     const mdc_value *dx = mdc_json_get(v, "default_expr");
     if (dx->kind == MDC_V_STRING) {
         static const char *const dx_words[] = {"now", "current_date", "uuid"};
-        int i;
+        int i = 0;
         if (word(r, dx, "default_expr", dx_words, 3, &i)) return -1;
         f->default_expr = i == 0 ? MDC_DX_NOW : i == 1 ? MDC_DX_CURRENT_DATE : MDC_DX_UUID;
     } else if (dx->kind == MDC_V_MAP) {
@@ -241,7 +241,7 @@ static int read_field(rd *r, const mdc_value *v, mdc_field *f)
         if (keys(r, ref, rkeys)) return -1;
         if (name(r, mdc_json_get(ref, "model"), "model", &f->ref_model)) return -1;
         if (str(r, mdc_json_get(ref, "field"), "field", true, &f->ref_field)) return -1;
-        int od, ou;
+        int od = 0, ou = 0;
         if (word(r, mdc_json_get(ref, "on_delete"), "on_delete", action_words, 5, &od)) return -1;
         if (word(r, mdc_json_get(ref, "on_update"), "on_update", action_words, 5, &ou)) return -1;
         f->on_delete = (mdc_fk_action)od;
@@ -267,7 +267,7 @@ static int read_index(rd *r, const mdc_value *v, mdc_index *ix)
         static const char *const orders[] = {"asc", "desc"};
         if (keys(r, fs->items[i], ckeys)) return -1;
         if (name(r, mdc_json_get(fs->items[i], "name"), "name", &ix->cols[i].field)) return -1;
-        int o;
+        int o = 0;
         if (word(r, mdc_json_get(fs->items[i], "order"), "order", orders, 2, &o)) return -1;
         ix->cols[i].desc = o == 1;
     }
@@ -385,7 +385,7 @@ static int read_contract(rd *r, const mdc_value *v, mdc_doc *d)
     mdc_contract *k = mdc_new(r->a, mdc_contract);
     k->doc = d;
     d->body = k;
-    int c;
+    int c = 0;
     if (word(r, mdc_json_get(v, "compatibility"), "compatibility", compat, 4, &c)) return -1;
     k->compatibility = (mdc_compat)c;
     if (name(r, mdc_json_get(v, "consumer"), "consumer", &k->consumer)) return -1;
@@ -414,7 +414,7 @@ static int read_doc(rd *r, const mdc_value *v, mdc_doc **out)
     *out = NULL;
     if (!v || v->kind != MDC_V_MAP) return bad(r, "a document must be an object");
     static const char *const kinds[] = {"contract", "entity", "model", "source"};
-    int k;
+    int k = 0;
     if (word(r, mdc_json_get(v, "kind"), "kind", kinds, 4, &k)) return -1;
     mdc_doc *d = mdc_new(r->a, mdc_doc);
     d->kind = (mdc_kind)k;
@@ -481,7 +481,7 @@ static int read_project(rd *r, const mdc_value *v, mdc_project **out)
     }
     if (name(r, mdc_json_get(v, "migrations"), "migrations", &p->migrations)) return -1;
     if (name(r, mdc_json_get(v, "snapshot"), "snapshot", &p->snapshot)) return -1;
-    int risk;
+    int risk = 0;
     if (word(r, mdc_json_get(v, "max_risk"), "max_risk", risks, 4, &risk)) return -1;
     p->max_risk = (mdc_risk)risk;
     const mdc_value *pg = mdc_json_get(v, "postgres");
@@ -505,7 +505,7 @@ static int read_project(rd *r, const mdc_value *v, mdc_project **out)
             return bad(r, "rule override \"%.60s\" must be a non-empty object", o->rule);
         for (size_t j = 0; j < ov->n; j++) {
             const char *k = ov->items[2 * j]->s;
-            int w;
+            int w = 0;
             if (strcmp(k, "bump") == 0) {
                 if (word(r, ov->items[2 * j + 1], "bump", bumps, 4, &w)) return -1;
                 o->bump = w;

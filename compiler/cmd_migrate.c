@@ -456,7 +456,7 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
         dialect_run *r = &runs[i];
         const char *dname = mdc_dialect_name(r->d);
         if (o.check) {
-            bool ok;
+            bool ok = false;
             if (check_sum(r, &ok, &err) < 0) {
                 rc = mdc_fail("%s", err.msg);
                 goto done;

@@ -17,7 +17,7 @@
 # function itself, under $BENCH_DIR.
 set -euo pipefail
 
-BENCHMARKS=(check)        # later: diff migrate build (functions below are the hooks)
+BENCHMARKS=(check diff migrate build)
 
 # ---------------------------------------------------------------- options and paths
 
@@ -178,14 +178,81 @@ bench_check() {
     RATIOS+=("| \`mdc check\` (worktree) / \`floor --worktree\` | $(ratio "mdc -C DIR check" "floor --worktree DIR") |")
 }
 
-# Hooks for the benchmarks to come.  Each will prepare its state under $BENCH_DIR and call
-# measure; suggested commands:
-#   diff:    mdc -C DIR diff HEAD~50 HEAD ; mdc -C DIR diff HEAD~1 HEAD (incremental: few blobs)
-#   migrate: mdc -C DIR migrate --dialect postgres (from empty) ; --check after a --write
-#   build:   mdc -C DIR build HEAD -o $BENCH_DIR/registry.db (with and without --no-history)
-bench_diff() { log "bench_diff: not written yet"; }
-bench_migrate() { log "bench_migrate: not written yet"; }
-bench_build() { log "bench_build: not written yet"; }
+# diff: an incremental diff (one commit, 1-5 changed files) against a full check, and
+# buf's breaking-change check on the generator's equivalent protobuf tree (buf from npm).
+bench_diff() {
+    [ "$MDC_OK" = 1 ] || return 0
+    measure "mdc -C DIR diff HEAD~1 HEAD" "$MDC" -C "$CORPUS" diff HEAD~1 HEAD
+    measure "mdc -C DIR diff HEAD~50 HEAD" "$MDC" -C "$CORPUS" diff HEAD~50 HEAD
+    RATIOS+=("| \`mdc diff HEAD~1 HEAD\` / \`mdc check --rev HEAD\` (target ≤ 1.2) | $(ratio "mdc -C DIR diff HEAD~1 HEAD" "mdc -C DIR check --rev HEAD") |")
+    local buf="$BENCH_DIR/buf/node_modules/.bin/buf"
+    if [ ! -x "$buf" ] && command -v npm >/dev/null; then
+        log "installing buf from the npm registry into $BENCH_DIR/buf"
+        mkdir -p "$BENCH_DIR/buf" && (cd "$BENCH_DIR/buf" && npm install --silent @bufbuild/buf >/dev/null 2>&1) || true
+    fi
+    if [ -x "$buf" ]; then
+        # buf exits 100 when it finds breaking changes (it does: renames); that is its result.
+        local saved_runs=$RUNS saved_warmup=$WARMUP
+        RUNS=3 WARMUP=0
+        measure "buf breaking --against .git#ref=HEAD~1" sh -c "cd '$CORPUS' && '$buf' breaking --against '.git#ref=HEAD~1' >/dev/null 2>&1; [ \$? -le 100 ]"
+        RUNS=$saved_runs WARMUP=$saved_warmup
+        RATIOS+=("| \`buf breaking\` / \`mdc diff HEAD~1 HEAD\` | $(ratio "buf breaking --against .git#ref=HEAD~1" "mdc -C DIR diff HEAD~1 HEAD") |")
+    else
+        NOTES+=("buf not available (npm install @bufbuild/buf failed): no buf comparison")
+    fi
+}
+
+# migrate: the baseline of the whole corpus, then the migration of one 5-change commit (the
+# newest commit whose message says "5 changes"), and applying the baseline to PostgreSQL.
+bench_migrate() {
+    [ "$MDC_OK" = 1 ] || return 0
+    local work="$BENCH_DIR/migrate" five
+    five=$(git -C "$CORPUS" log --format='%H %s' | awk '/: 5 changes,/ { print $1; exit }')
+    [ -n "$five" ] || { NOTES+=("no 5-change commit in the corpus: migrate skipped"); return 0; }
+    rm -rf "$work" && git clone -q "$CORPUS" "$work" && git -C "$work" checkout -q "$five~1"
+    measure "mdc migrate (baseline, both dialects, stdout)" "$MDC" -C "$work" migrate --max-risk CRITICAL
+    "$MDC" -C "$work" migrate --write --max-risk CRITICAL >/dev/null
+    git -C "$work" checkout -q "$five" -- models mdc.yaml
+    measure "mdc migrate (one commit, 5 changes, both dialects)" "$MDC" -C "$work" migrate --max-risk CRITICAL
+    if [ -f "$ROOT/tests/pg.sh" ] && command -v psql >/dev/null; then
+        # shellcheck disable=SC1091
+        (source "$ROOT/tests/pg.sh" && pg_start >/dev/null 2>&1 &&
+            for i in 1 2 3; do
+                dropdb --if-exists bench >/dev/null 2>&1; createdb bench
+                t0=$(date +%s%N)
+                psql -q -d bench -v ON_ERROR_STOP=1 -f "$work"/migrations/postgres/0001_*.sql >/dev/null 2>&1 || exit 1
+                t1=$(date +%s%N)
+                echo $(((t1 - t0) / 1000000))
+            done; pg_stop >/dev/null 2>&1) >"$BENCH_DIR/pg_apply.txt" || true
+        local ms
+        ms=$(sort -n "$BENCH_DIR/pg_apply.txt" | head -n 1)
+        if [ -n "$ms" ]; then
+            RESULTS+=("| \`psql -f 0001_baseline.sql\` (PostgreSQL $(psql --version | awk '{print $3}'), fresh database, best of 3) | $ms | | | | |")
+        else
+            NOTES+=("applying the baseline to PostgreSQL failed: see $BENCH_DIR/pg_apply.txt")
+        fi
+    fi
+}
+
+# build: the snapshot with and without history; then in-process libmdc latencies, against
+# an app that parses all the YAML itself at start-up (floor --worktree: libyaml events only,
+# a lower bound for such an app).
+bench_build() {
+    [ "$MDC_OK" = 1 ] || return 0
+    rm -f "$BENCH_DIR/snapshot_bench.md"
+    measure "mdc build --no-history" "$MDC" -C "$CORPUS" build --no-history -o "$BENCH_DIR/registry.db"
+    measure "mdc build (with history)" "$MDC" -C "$CORPUS" build -o "$BENCH_DIR/registry.db"
+    local lib="$(dirname "$MDC")/registry/libmdc.a"
+    if [ -f "$lib" ]; then
+        # shellcheck disable=SC2046
+        cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$ROOT/registry/include" bench/snapshot_bench.c \
+            -o "$BENCH_DIR/snapshot_bench" "$lib" $(pkg-config --libs sqlite3 libxxhash) -lpthread
+        local model
+        model=$(sqlite3 "$BENCH_DIR/registry.db" "SELECT name FROM models ORDER BY name LIMIT 1 OFFSET 5000")
+        "$BENCH_DIR/snapshot_bench" "$BENCH_DIR/registry.db" "$model" 20 >"$BENCH_DIR/snapshot_bench.md"
+        NOTES+=("snapshot: $(du -m "$BENCH_DIR/registry.db" | cut -f1) MB; libmdc in-process latencies (start-up excluded): see the table below")
+    fi
+}
 
 for b in "${BENCHMARKS[@]}"; do
     if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$b,"* ]]; then continue; fi
@@ -222,6 +289,10 @@ report() {
     if [ ${#NOTES[@]} -gt 0 ]; then
         echo
         printf -- '- %s\n' "${NOTES[@]}"
+    fi
+    if [ -s "$BENCH_DIR/snapshot_bench.md" ]; then
+        echo
+        cat "$BENCH_DIR/snapshot_bench.md"
     fi
 }
 

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -57,34 +58,43 @@ typedef struct job {
     mdc_state *state;
     const mdc_project *project;
     const mdc_compilation *share; /* NULL when sharing is off */
+    const size_t *share_at;       /* per file: its path's entry in share->blobs, or SIZE_MAX */
     const void *owner;            /* the compilation: documents loaded here point to it */
     file_result *results;
     atomic_size_t next;
     atomic_int stop;
 } job;
 
-/* The documents `share` loaded from the same path and blob, or NULL. */
-static const blob_entry *shared_blob(const mdc_compilation *share, const mdc_file *f)
+/* For every listed file, the index of the same path in share->blobs (SIZE_MAX: none).
+ * Both lists are sorted by path, so one merge pass finds them all. */
+static size_t *match_shared(const mdc_state *st, const mdc_compilation *share)
 {
-    if (!share || !f->oid[0]) return NULL;
+    size_t *at = malloc((st->nfiles ? st->nfiles : 1) * sizeof *at);
+    if (!at) return NULL;
     const blob_entry *v = share->blobs;
-    size_t lo = 0, hi = share->nblobs;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(f->path, v[mid].path);
-        if (c == 0) return strcmp(f->oid, v[mid].oid) == 0 ? &v[mid] : NULL;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    size_t k = 0;
+    for (size_t i = 0; i < st->nfiles; i++) {
+        at[i] = SIZE_MAX;
+        int c = 1;
+        while (k < share->nblobs && (c = strcmp(v[k].path, st->files[i].path)) < 0) k++;
+        if (k < share->nblobs && c == 0) at[i] = k;
     }
-    return NULL;
+    return at;
+}
+
+/* The documents `share` loaded from the same path and blob, or NULL. */
+static const blob_entry *shared_blob(const job *j, size_t i)
+{
+    if (!j->share_at || j->share_at[i] == SIZE_MAX) return NULL;
+    const blob_entry *e = &((const blob_entry *)j->share->blobs)[j->share_at[i]];
+    const mdc_file *f = &j->state->files[i];
+    return f->oid[0] && strcmp(f->oid, e->oid) == 0 ? e : NULL;
 }
 
 static bool take_shared(worker *w, size_t i)
 {
     job *j = w->job;
-    const blob_entry *e = shared_blob(j->share, &j->state->files[i]);
+    const blob_entry *e = shared_blob(j, i);
     if (!e) return false;
     j->results[i].docs = e->docs;
     j->results[i].ndocs = e->ndocs;
@@ -207,12 +217,17 @@ static int compile_files(mdc_compilation *c, const mdc_project *p, const mdc_com
     j.project = p;
     j.share = share;
     j.owner = c;
+    size_t *share_at = share ? match_shared(c->state, share) : NULL;
+    j.share_at = share_at;
     j.results = results;
     atomic_init(&j.next, 0);
     atomic_init(&j.stop, 0);
 
     worker *ws = calloc(nthreads, sizeof *ws);
-    if (!ws) return mdc_error_set(err, "out of memory");
+    if (!ws) {
+        free(share_at);
+        return mdc_error_set(err, "out of memory");
+    }
     int rc = 0;
     for (unsigned t = 0; t < nthreads; t++) {
         ws[t].job = &j;
@@ -240,6 +255,7 @@ static int compile_files(mdc_compilation *c, const mdc_project *p, const mdc_com
         mdc_arena_free(ws[t].scratch);
     }
     free(ws);
+    free(share_at);
     return rc;
 }
 

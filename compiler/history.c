@@ -106,7 +106,7 @@ static void record(walker *w, const mdc_doc *d, mdc_kind kind, const char *name,
 }
 
 /* Applies one commit's diff against the previous good state to the tracks. */
-static void apply_commit(walker *w, const mdc_registry *prev, const mdc_registry *cur,
+static void apply_commit(walker *w, const mdc_registry *prev, const mdc_compilation *comp,
                          const mdc_diff *df, const git_oid *commit, int64_t when)
 {
     mdc_semver one = {true, 1, 0, 0, NULL};
@@ -144,10 +144,12 @@ static void apply_commit(walker *w, const mdc_registry *prev, const mdc_registry
         record(w, dd->head, dd->kind, tname, t, commit, when, dd->base ? dd->bump : MDC_BUMP_NONE,
                dd, false);
     }
-    /* Declared versions that moved without any rule hit still make a timeline entry. */
+    /* Declared versions that moved without any rule hit still make a timeline entry.  Only
+     * documents loaded afresh at this commit can have moved (shared ones are unchanged). */
+    const mdc_registry *cur = comp->reg;
     for (size_t i = 0; i < cur->ndocs; i++) {
         const mdc_doc *d = cur->docs[i];
-        if (!d->version.present) continue;
+        if (!d->version.present || d->owner != comp) continue;
         const mdc_doc *b = prev ? mdc_registry_find(prev, d->kind, d->name) : NULL;
         if (!b || !b->version.present || mdc_semver_cmp(&b->version, &d->version) == 0) continue;
         bool changed = false;
@@ -247,7 +249,7 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_
         mdc_diags_init(&dd, h->arena);
         mdc_diff *df = mdc_diff_registries(h->arena, prev ? prev : &empty, c->reg, &dd);
         mdc_diags_release(&dd);
-        apply_commit(&w, prev, c->reg, df, &chain[i], c->state->commit_time);
+        apply_commit(&w, prev, c, df, &chain[i], c->state->commit_time);
         prev = c->reg;
         prev_comp = c;
     }

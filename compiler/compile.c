@@ -426,6 +426,7 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
     c->extra_arenas = mdc_new(c->arena, mdc_ptrvec);
     mdc_diags_init(&c->diags, c->arena);
     c->reg = mdc_new(c->arena, mdc_registry);
+    c->reg->owner = c;
 
     int rc = -1;
     file_result *results = NULL;
@@ -445,8 +446,10 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
         mdc_error_set(err, "out of memory");
         goto done;
     }
+    /* Share only from a compilation without errors: validation relies on it (a shared
+     * document was valid there), and so does the canonical form. */
     const mdc_compilation *share = o->share;
-    if (share && !same_defaults(share->reg->project, p)) share = NULL;
+    if (share && (!share->canonical || !same_defaults(share->reg->project, p))) share = NULL;
     if (compile_files(c, p, share, pick_threads(o->threads, nfiles), results, err) < 0) goto done;
     phase("parse", &t0);
 

@@ -1035,6 +1035,10 @@ void mdc_load_model_body(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *root)
     if ((n = mdc_lget(root, "indexes", NULL))) load_indexes(&L, n);
     if ((n = mdc_lget(root, "checks", NULL))) load_checks(&L, n);
 
+    m->ref_fields = mdc_new_array(c->a, uint32_t, m->nfields + 1);
+    for (size_t i = 0; i < m->nfields; i++)
+        if (m->fields[i].ref_model) m->ref_fields[m->nref_fields++] = (uint32_t)i;
+
     if (m->npk == 0 && !pk && m->nfields > 0)
         mdc_lwarn_at(c, "NO_PRIMARY_KEY", doc->name_loc,
                      "model `%s` has no primary key; mark a field `primary_key: true` or list "

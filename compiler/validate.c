@@ -369,6 +369,24 @@ static void check_reference(vctx *v, const mdc_doc *doc, mdc_field *f)
     note_defined_here(v, dg, mdc_printf(v->a, "`%s.%s`", tdoc->name, tf->name), tdoc, tf->loc);
 }
 
+/*
+ * A model shared with an earlier compilation (its owner is not this registry's), all of
+ * whose reference targets are the very documents it resolved to there, resolves exactly as
+ * it did there.  The driver shares only from compilations without errors, so there it was
+ * valid: nothing to check again.  (In a first compilation every document is new.)
+ */
+static bool unchanged_references(vctx *v, const mdc_doc *doc, const mdc_model *m)
+{
+    if (!v->reg->owner || doc->owner == v->reg->owner) return false;
+    for (size_t k = 0; k < m->nref_fields; k++) {
+        const mdc_field *f = &m->fields[m->ref_fields[k]];
+        const mdc_doc *t = f->ref_model ? index_find(&v->models, f->ref_model) : NULL;
+        if (!t || t->owner == v->reg->owner || !f->ref_target || t != f->ref_target->doc)
+            return false;
+    }
+    return true;
+}
+
 static void check_models(vctx *v)
 {
     for (size_t i = 0; i < v->models.n; i++) {
@@ -377,9 +395,9 @@ static void check_models(vctx *v)
         mdc_model *m = doc->body;
         if (!m) continue;
         check_model_source(v, doc, m);
-        if (!m->fields) continue;
-        for (size_t k = 0; k < m->nfields; k++) {
-            mdc_field *f = &m->fields[k];
+        if (!m->fields || unchanged_references(v, doc, m)) continue;
+        for (size_t k = 0; k < m->nref_fields; k++) {
+            mdc_field *f = &m->fields[m->ref_fields[k]];
             if (f->name && f->ref_model) check_reference(v, doc, f);
         }
     }

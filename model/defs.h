@@ -203,6 +203,8 @@ struct mdc_model {
     const mdc_value *meta;
     mdc_field *fields; /* in written order */
     size_t nfields;
+    uint32_t *ref_fields; /* indexes of the fields with `references` (validation walks these) */
+    size_t nref_fields;
     const char **primary_key; /* column names in key order */
     size_t npk;
     mdc_loc pk_loc;
@@ -291,6 +293,7 @@ typedef struct mdc_registry {
     mdc_doc **docs;
     size_t ndocs;
     char checksum[33]; /* registry checksum (SPEC 4) */
+    const void *owner; /* private: the compilation that built it (see mdc_doc.owner) */
 } mdc_registry;
 
 /* Names of the enums as written in YAML and JSON ("cascade", "backward", "MEDIUM", ...). */

@@ -377,7 +377,7 @@ static void check_reference(vctx *v, const mdc_doc *doc, mdc_field *f)
  */
 static bool unchanged_references(vctx *v, const mdc_doc *doc, const mdc_model *m)
 {
-    if (!v->reg->owner || doc->owner == v->reg->owner) return false;
+    if (!v->reg->owner || doc->owner == v->reg->owner || !m->ref_fields) return false;
     for (size_t k = 0; k < m->nref_fields; k++) {
         const mdc_field *f = &m->fields[m->ref_fields[k]];
         const mdc_doc *t = f->ref_model ? index_find(&v->models, f->ref_model) : NULL;
@@ -396,8 +396,11 @@ static void check_models(vctx *v)
         if (!m) continue;
         check_model_source(v, doc, m);
         if (!m->fields || unchanged_references(v, doc, m)) continue;
-        for (size_t k = 0; k < m->nref_fields; k++) {
-            mdc_field *f = &m->fields[m->ref_fields[k]];
+        /* The loader indexes the reference fields; a model built otherwise has every
+         * field looked at. */
+        size_t n = m->ref_fields ? m->nref_fields : m->nfields;
+        for (size_t k = 0; k < n; k++) {
+            mdc_field *f = &m->fields[m->ref_fields ? m->ref_fields[k] : k];
             if (f->name && f->ref_model) check_reference(v, doc, f);
         }
     }

@@ -34,8 +34,13 @@ check "mdc build" "$MDC" -C "$REPO" build -o "$TMP/registry.db"
 check "snapshot written" test -s "$TMP/registry.db"
 
 # CMake consumer.
+# A sanitizer build installs an instrumented libmdc: the apps must link the runtimes too.
+SAN_FLAGS=""
+[ "${MDC_SANITIZE:-0}" = 1 ] && SAN_FLAGS="-fsanitize=address,undefined"
+
 APP="$TMP/app-cmake"
-if cmake -S "$MDC_SRC/examples/app" -B "$APP" -DCMAKE_PREFIX_PATH="$PREFIX" >"$TMP/app.log" 2>&1 &&
+if cmake -S "$MDC_SRC/examples/app" -B "$APP" -DCMAKE_PREFIX_PATH="$PREFIX" \
+       -DCMAKE_C_FLAGS="$SAN_FLAGS" -DCMAKE_EXE_LINKER_FLAGS="$SAN_FLAGS" >"$TMP/app.log" 2>&1 &&
    cmake --build "$APP" >>"$TMP/app.log" 2>&1; then
     pass
     out=$("$APP/mdc-app" "$TMP/registry.db" User 2>&1)
@@ -54,7 +59,8 @@ fi
 # pkg-config consumer (shared library found through rpath).
 APP2="$TMP/app-make"
 cp -r "$MDC_SRC/examples/app" "$APP2"
-if PKG_CONFIG_PATH="$LIBDIR/pkgconfig" make -C "$APP2" LDFLAGS="-Wl,-rpath,$LIBDIR" >"$TMP/make.log" 2>&1; then
+if PKG_CONFIG_PATH="$LIBDIR/pkgconfig" make -C "$APP2" CC="cc $SAN_FLAGS" \
+       LDFLAGS="-Wl,-rpath,$LIBDIR" >"$TMP/make.log" 2>&1; then
     pass
     out=$("$APP2/mdc-app" "$TMP/registry.db" Task 2>&1)
     check "make app runs" test $? -eq 0

@@ -21,6 +21,13 @@ int mdc_cmd_diff(const mdc_global *g, int argc, char **argv);
 int mdc_cmd_log(const mdc_global *g, int argc, char **argv);
 int mdc_cmd_bump(const mdc_global *g, int argc, char **argv);
 
+/*
+ * Matches the option `name` at argv[*i], written `--name VALUE` or `--name=VALUE`.
+ * Returns 0 when argv[*i] is something else; 1 with *value set (and *i moved past a
+ * separate value); -1 after printing "mdc: --name needs a value" when the value is missing.
+ */
+int mdc_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
+
 /* Prints "mdc: <message>" to stderr and returns 2. */
 int mdc_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

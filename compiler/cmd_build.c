@@ -53,6 +53,7 @@ static int parse_build_args(int argc, char **argv, build_args *a)
     a->history = true;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i], *val = NULL;
+        int m;
         if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
             fputs(build_usage, stdout);
             return -1;
@@ -60,21 +61,12 @@ static int parse_build_args(int argc, char **argv, build_args *a)
             a->history = false;
         } else if (strcmp(s, "--history") == 0) {
             a->history = true;
-        } else if (strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0 || strncmp(s, "--output=", 9) == 0) {
-            if (s[8] == '=')
-                val = s + 9;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return mdc_fail("%s needs a file name", s);
+        } else if ((m = mdc_opt_value(argc, argv, &i, "-o", &val)) != 0 ||
+                   (m = mdc_opt_value(argc, argv, &i, "--output", &val)) != 0) {
+            if (m < 0) return 2;
             a->out = val;
-        } else if (strcmp(s, "--format") == 0 || strncmp(s, "--format=", 9) == 0) {
-            if (s[8] == '=')
-                val = s + 9;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return mdc_fail("--format needs a value");
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--format", &val)) != 0) {
+            if (m < 0) return 2;
             if (strcmp(val, "sqlite") == 0)
                 a->pg = false;
             else if (strcmp(val, "postgres-sql") == 0)

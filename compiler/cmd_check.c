@@ -29,29 +29,20 @@ static int parse_args(int argc, char **argv, state_args *sa, const char *usage, 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
+        int m;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
             return -1;
         } else if (strcmp(a, "--staged") == 0 || strcmp(a, "--cached") == 0) {
             if (sa->kind == MDC_STATE_REV) return mdc_fail("--staged and --rev exclude each other");
             sa->kind = MDC_STATE_INDEX;
-        } else if (strcmp(a, "--rev") == 0 || strncmp(a, "--rev=", 6) == 0) {
-            if (a[5] == '=')
-                val = a + 6;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return mdc_fail("--rev needs a revision");
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--rev", &val)) != 0) {
+            if (m < 0) return 2;
             if (sa->kind == MDC_STATE_INDEX) return mdc_fail("--staged and --rev exclude each other");
             sa->kind = MDC_STATE_REV;
             sa->rev = val;
-        } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
-            if (a[8] == '=')
-                val = a + 9;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return mdc_fail("--format needs a value");
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--format", &val)) != 0) {
+            if (m < 0) return 2;
             if (mdc_format_parse(val, &sa->format) < 0 ||
                 (!allow_sarif && (sa->format == MDC_FORMAT_SARIF || sa->format == MDC_FORMAT_GITHUB)))
                 return mdc_fail("unknown format '%s'", val);

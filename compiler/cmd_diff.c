@@ -43,15 +43,16 @@ int mdc_cmd_diff(const mdc_global *g, int argc, char **argv)
     bool staged = false;
     mdc_format fmt = MDC_FORMAT_TEXT;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v = NULL;
+        int m;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
             return 0;
         } else if (strcmp(a, "--staged") == 0 || strcmp(a, "--cached") == 0) {
             staged = true;
-        } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
-            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || mdc_format_parse(v, &fmt) < 0) return mdc_fail("unknown format '%s'", v ? v : "");
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--format", &v)) != 0) {
+            if (m < 0) return 2;
+            if (mdc_format_parse(v, &fmt) < 0) return mdc_fail("unknown format '%s'", v);
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "mdc: unknown option '%s'\n%s", a, usage);
             return 2;

@@ -69,16 +69,16 @@ int mdc_cmd_log(const mdc_global *g, int argc, char **argv)
     const char *name = NULL, *rev = "HEAD";
     mdc_format fmt = MDC_FORMAT_TEXT;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v = NULL;
+        int m;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
             return 0;
-        } else if (strcmp(a, "--rev") == 0 && i + 1 < argc) {
-            rev = argv[++i];
-        } else if (strncmp(a, "--rev=", 6) == 0) {
-            rev = a + 6;
-        } else if ((strcmp(a, "--format") == 0 && i + 1 < argc) || strncmp(a, "--format=", 9) == 0) {
-            const char *v = a[8] == '=' ? a + 9 : argv[++i];
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--rev", &v)) != 0) {
+            if (m < 0) return 2;
+            rev = v;
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--format", &v)) != 0) {
+            if (m < 0) return 2;
             if (mdc_format_parse(v, &fmt) < 0 || (fmt != MDC_FORMAT_TEXT && fmt != MDC_FORMAT_JSON))
                 return mdc_fail("unknown format '%s'", v);
         } else if (a[0] != '-' && !name) {

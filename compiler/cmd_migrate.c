@@ -371,6 +371,7 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = NULL;
+        int m;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
             return 0;
@@ -380,18 +381,18 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
             o.check = true;
         } else if (strcmp(a, "--down") == 0) {
             o.down = true;
-        } else if (strcmp(a, "--dialect") == 0 || strncmp(a, "--dialect=", 10) == 0) {
-            v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || (strcmp(v, "postgres") != 0 && strcmp(v, "sqlite") != 0))
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--dialect", &v)) != 0) {
+            if (m < 0) return 2;
+            if (strcmp(v, "postgres") != 0 && strcmp(v, "sqlite") != 0)
                 return mdc_fail("--dialect takes postgres or sqlite");
             o.dialect = v;
-        } else if (strcmp(a, "--to") == 0 || strncmp(a, "--to=", 5) == 0) {
-            v = a[4] == '=' ? a + 5 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || !*v) return mdc_fail("--to needs a revision");
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--to", &v)) != 0) {
+            if (m < 0) return 2;
+            if (!*v) return mdc_fail("--to needs a revision");
             o.to = v;
-        } else if (strcmp(a, "--max-risk") == 0 || strncmp(a, "--max-risk=", 11) == 0) {
-            v = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || (o.max_risk = parse_risk(v)) < 0)
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--max-risk", &v)) != 0) {
+            if (m < 0) return 2;
+            if ((o.max_risk = parse_risk(v)) < 0)
                 return mdc_fail("--max-risk takes LOW, MEDIUM, HIGH or CRITICAL");
         } else {
             fprintf(stderr, "mdc: unknown argument '%s'\n%s", a, usage);

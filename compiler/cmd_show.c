@@ -58,24 +58,15 @@ static int parse_show_args(int argc, char **argv, show_args *a)
     memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i], *val = NULL;
+        int m;
         if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
             fputs(show_usage, stdout);
             return -1;
-        } else if (strcmp(s, "--snapshot") == 0 || strncmp(s, "--snapshot=", 11) == 0) {
-            if (s[10] == '=')
-                val = s + 11;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return mdc_fail("--snapshot needs a file");
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--snapshot", &val)) != 0) {
+            if (m < 0) return 2;
             a->snapshot = val;
-        } else if (strcmp(s, "--format") == 0 || strncmp(s, "--format=", 9) == 0) {
-            if (s[8] == '=')
-                val = s + 9;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return mdc_fail("--format needs a value");
+        } else if ((m = mdc_opt_value(argc, argv, &i, "--format", &val)) != 0) {
+            if (m < 0) return 2;
             if (strcmp(val, "json") == 0)
                 a->json = true;
             else if (strcmp(val, "text") == 0)

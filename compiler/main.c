@@ -60,6 +60,24 @@ int mdc_fail(const char *fmt, ...)
     return 2;
 }
 
+int mdc_opt_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0) return 0;
+    if (a[n] == '=') {
+        *value = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0') return 0;
+    if (*i + 1 >= argc) {
+        mdc_fail("%s needs a value", name);
+        return -1;
+    }
+    *value = argv[++*i];
+    return 1;
+}
+
 typedef struct command {
     const char *name;
     int (*run)(const mdc_global *g, int argc, char **argv);

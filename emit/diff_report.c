@@ -433,21 +433,8 @@ static void sarif_rules(mdc_buf *b)
                        r->data_dependent ? "true" : "false");
     }
     for (size_t i = 0; i < ncodes; i++) {
-        const mdc_code_info *c = &codes[i];
         if (nrules || i) mdc_buf_putc(b, ',');
-        mdc_buf_puts(b, "{\"id\":");
-        mdc_json_str(b, c->code);
-        mdc_buf_puts(b, ",\"name\":\"");
-        mdc_camel_case(b, c->code);
-        mdc_buf_puts(b, "\",\"shortDescription\":{\"text\":");
-        mdc_json_str(b, nz(c->summary));
-        mdc_buf_puts(b, "},\"fullDescription\":{\"text\":");
-        mdc_json_str(b, nz(c->help));
-        mdc_buf_puts(b, "},\"help\":{\"text\":");
-        mdc_json_str(b, nz(c->help));
-        mdc_buf_puts(b, "},\"defaultConfiguration\":{\"level\":");
-        mdc_json_str(b, nz(c->severity));
-        mdc_buf_puts(b, "}}");
+        mdc_sarif_code_rule(b, &codes[i]);
     }
     mdc_buf_putc(b, ']');
 }

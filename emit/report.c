@@ -203,27 +203,31 @@ static void report_github(mdc_buf *b, const mdc_diags *d, const mdc_report_opts 
 
 
 
+void mdc_sarif_code_rule(mdc_buf *b, const mdc_code_info *c)
+{
+    mdc_buf_puts(b, "{\"id\":");
+    mdc_json_str(b, c->code);
+    mdc_buf_puts(b, ",\"name\":\"");
+    mdc_camel_case(b, c->code);
+    mdc_buf_puts(b, "\",\"shortDescription\":{\"text\":");
+    mdc_json_str(b, nz(c->summary));
+    mdc_buf_puts(b, "},\"fullDescription\":{\"text\":");
+    mdc_json_str(b, nz(c->help));
+    mdc_buf_puts(b, "},\"help\":{\"text\":");
+    mdc_json_str(b, nz(c->help));
+    mdc_buf_puts(b, "},\"defaultConfiguration\":{\"level\":");
+    mdc_json_str(b, nz(c->severity));
+    mdc_buf_puts(b, "}}");
+}
+
 static void sarif_rules(mdc_buf *b)
 {
     size_t n;
     const mdc_code_info *codes = mdc_codes(&n);
     mdc_buf_puts(b, "\"rules\":[");
     for (size_t i = 0; i < n; i++) {
-        const mdc_code_info *c = &codes[i];
         if (i) mdc_buf_putc(b, ',');
-        mdc_buf_puts(b, "{\"id\":");
-        mdc_json_str(b, c->code);
-        mdc_buf_puts(b, ",\"name\":\"");
-        mdc_camel_case(b, c->code);
-        mdc_buf_puts(b, "\",\"shortDescription\":{\"text\":");
-        mdc_json_str(b, c->summary);
-        mdc_buf_puts(b, "},\"fullDescription\":{\"text\":");
-        mdc_json_str(b, c->help);
-        mdc_buf_puts(b, "},\"help\":{\"text\":");
-        mdc_json_str(b, c->help);
-        mdc_buf_puts(b, "},\"defaultConfiguration\":{\"level\":");
-        mdc_json_str(b, c->severity);
-        mdc_buf_puts(b, "}}");
+        mdc_sarif_code_rule(b, &codes[i]);
     }
     mdc_buf_putc(b, ']');
 }

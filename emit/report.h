@@ -32,6 +32,10 @@ typedef struct mdc_report_opts {
 /* `mdc check`: the diagnostics in the given format (d must be sorted). */
 void mdc_report_diags(mdc_buf *out, mdc_format fmt, const mdc_diags *d, const mdc_report_opts *o);
 
+/* One SARIF reportingDescriptor for a diagnostic code (both SARIF writers list them). */
+struct mdc_code_info;
+void mdc_sarif_code_rule(mdc_buf *b, const struct mdc_code_info *c);
+
 /* `mdc hash`: text ("CHECKSUM STRUCTURE kind/name path" lines, then "registry CHECKSUM")
  * or json ({"registry", "documents": [...]}, SPEC 9). */
 void mdc_report_hash(mdc_buf *out, mdc_format fmt, const mdc_registry *reg);

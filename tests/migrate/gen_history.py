@@ -167,6 +167,7 @@ class Gen:
         self.used_model_names = set()
         self.used_tables = set()
         self.step = 0
+        self.protected = set()     # fids ops must leave alone (until the cascade step)
 
     # ------------------------------------------------------------------ names and values
 
@@ -204,7 +205,7 @@ class Gen:
             ids = [row[pm.fields[0].fid] for row in pm.rows] if pm else []
             if m.mid == tgt:
                 ids = ids[:]  # self reference: earlier rows only (the row itself is not there yet)
-            if not ids or (f.nullable and self.r.random() < 0.25):
+            if not ids or (f.nullable and self.r.random() < 0.25 and f.fid not in self.protected):
                 return None
             return self.r.choice(ids)
         if f.nullable and not f.unique and self.r.random() < 0.2:
@@ -431,8 +432,12 @@ class Gen:
         cands = [m for m in self.models if m.fill]
         if not cands:
             return ins
-        for m in self.r.sample(cands, min(len(cands), self.r.choice([1, 2, 2, 3]))):
-            for _ in range(self.r.choice([1, 2, 3])):
+        chosen = self.r.sample(cands, min(len(cands), self.r.choice([1, 2, 2, 3])))
+        if self.step == 0:  # the cascading pair first: child rows then point at parent rows
+            chosen = [m for m in self.models if m.mid in self.initial_pair] + \
+                [m for m in chosen if m.mid not in self.initial_pair]
+        for m in chosen:
+            for _ in range(self.r.choice([1, 2, 3]) if m.mid not in self.initial_pair else 3):
                 row = {}
                 for f in m.fields:
                     if f.pk:
@@ -515,9 +520,14 @@ class Gen:
     def initial(self):
         parent = self.make_model(2, plain=True)
         parent.fields.append(self.new_field(Type("string", n=32), nullable=False))
+        self.protected_later = parent.fields[-1].fid  # stays NOT NULL until the cascade step
         self.models.append(parent)
         child = self.make_model(1)
         child.fields.append(self.ref_field(parent, action="cascade"))
+        self.protected.add(child.fields[-1].fid)
+        self.protected.add(self.protected_later)
+        child.fields[-1].nullable = True
+        self.initial_pair = (parent.mid, child.mid)
         self.models.append(child)
         a = self.make_model(1)
         b = self.make_model(1)
@@ -532,7 +542,6 @@ class Gen:
             f = self.r.choice(self.plain_fields(m))
             if f.type.kind in INT_KINDS:
                 m.checks.append({"name": "ck_%d" % self.fid_ctr, "fid": f.fid, "kind": "ge0"})
-        self.cascade_pair = (parent.mid, child.mid)
         return [{"op": "initial", "rules": ["MODEL_ADDED"]}]
 
     # ------------------------------------------------------------------ operations
@@ -687,7 +696,8 @@ class Gen:
                 "rules": ["SCHEMA_CHANGED"]}
 
     def op_remove_field(self):
-        m, f = self.pick_mf(lambda m, f: not f.pk and not self.in_composite(m, f))
+        m, f = self.pick_mf(lambda m, f: not f.pk and not self.in_composite(m, f)
+                            and f.fid not in self.protected)
         if not m:
             return None
         m.fields.remove(f)
@@ -700,7 +710,7 @@ class Gen:
 
     def op_remove_model(self):
         m = self.pick_model(lambda m: all(o is m for o, f in self.referenced_by(m) if f.ref == m.mid)
-                            and m.mid not in getattr(self, "cascade_pair", ()))
+                            and not any(f.fid in self.protected for f in m.fields))
         if not m or len(self.models) < 3:
             return None
         for o, f in self.referenced_by(m):
@@ -803,7 +813,7 @@ class Gen:
 
     def op_make_nullable(self, m=None):
         if m is None:
-            m, f = self.pick_mf(lambda m, f: not f.pk and not f.nullable)
+            m, f = self.pick_mf(lambda m, f: not f.pk and not f.nullable and f.fid not in self.protected)
         else:
             f = self.pick_field(m, lambda f: not f.pk and not f.nullable)
         if not m or not f:
@@ -825,9 +835,9 @@ class Gen:
         return {"op": "make_required", "model": m.name, "field": f.name,
                 "rules": ["FIELD_MADE_REQUIRED"]}
 
-    def op_default(self):
+    def op_default(self, only=None):
         def ok(m, f):
-            return (not f.pk and f.ref is None and f.shadow is None and
+            return ((only is None or m is only) and not f.pk and f.ref is None and f.shadow is None and
                     (self.default_value(f) is not None or f.default is not None or f.default_expr))
         m, f = self.pick_mf(ok)
         if not m:
@@ -943,6 +953,8 @@ class Gen:
         choices = []
         for m in self.models:
             for f in m.fields:
+                if f.fid in self.protected:
+                    continue
                 if f.shadow is not None:
                     choices.append((m, f, "add"))
                 if f.ref is not None:
@@ -1021,16 +1033,33 @@ class Gen:
             f.description = "Field %s, revised at step %d." % (f.name, self.step)
         return {"op": "doc", "model": m.name, "rules": ["DOC_CHANGED"]}
 
+    def cascade_candidates(self):
+        """(parent, child, field): child rows point at parent rows through ON DELETE CASCADE."""
+        out = []
+        for c in self.models:
+            for f in c.fields:
+                if f.ref is None or f.on_delete != "cascade" or f.ref == c.mid:
+                    continue
+                p = self.model(f.ref)
+                if p and p.rows and any(row.get(f.fid) is not None for row in c.rows):
+                    out.append((p, c, f))
+        return out
+
     def op_cascade_rebuild(self):
-        """Force a SQLite rebuild of the parent of the cascading child while both have rows."""
-        pmid, cmid = self.cascade_pair
-        p = self.model(pmid)
-        if p is None:
-            return None
-        d = self.op_make_nullable(p) or self.op_make_required(p) or self.op_check(p)
-        if d:
-            d["cascade_rebuild"] = True
-        return d
+        """Force a SQLite rebuild of a parent table whose rows have children behind an
+        ON DELETE CASCADE foreign key (DROP TABLE of the parent with foreign_keys on would
+        delete them)."""
+        cands = self.cascade_candidates()
+        self.r.shuffle(cands)
+        cands.sort(key=lambda x: x[0].mid != self.initial_pair[0])
+        for p, c, f in cands:
+            d = self.op_make_nullable(p) or self.op_make_required(p) or self.op_check(p) or \
+                self.op_default(p)
+            if d:
+                d["cascade_rebuild"] = True
+                d["cascade_child"] = c.name
+                return d
+        return None
 
     OPS = [("add_model", 3), ("add_field_nullable", 4), ("add_fk_field", 2),
            ("add_shadow_field", 2), ("add_field_default", 4), ("add_field_required", 2),
@@ -1067,6 +1096,7 @@ class Gen:
                 ops = self.initial()
             elif i == max(2, steps // 3):
                 ops = [self.op_cascade_rebuild() or self.random_op()]
+                self.protected.clear()
             else:
                 ops = [self.random_op()]
                 if self.r.random() < 0.15:
@@ -1077,9 +1107,6 @@ class Gen:
                 for o in ops:
                     o["rules"] = [r if r.endswith("?") else r + "?" for r in o["rules"]]
             cascade = any(o.get("cascade_rebuild") for o in ops)
-            if cascade:
-                p, c = (self.model(x) for x in self.cascade_pair)
-                cascade = bool(p and c and p.rows and c.rows)
             st = {"step": i, "ops": ops, "files": self.files(), "cascade_rebuild": cascade}
             st["inserts"] = self.insert_rows()
             st["expect"] = self.expect()

@@ -32,7 +32,10 @@ users -> accounts), and SQLite auto-indexes are named after the table's creation
 migrated database and a fresh one can differ in names without differing in schema.  Whether a
 stale name breaks a LATER migration (e.g. DROP INDEX by a recomputed name) is exercised by the
 property test itself: that later migration fails to apply.  --with-names keeps the names for
-a strict comparison.
+a strict comparison; the property test (run_property.py) uses it by default, because mdc
+names constraints and indexes deterministically and renames them along with their tables, so
+there a name difference IS a defect (checked against the engine's output: table renames emit
+ALTER INDEX/ALTER TABLE ... RENAME CONSTRAINT).
 """
 import json
 import os

@@ -42,6 +42,7 @@ import gen_history  # noqa: E402
 D = decimal.Decimal
 RESULTS = {"pass": 0, "fail": 0}
 VERBOSE = False
+WITH_NAMES = False
 
 
 def ok(name):
@@ -97,7 +98,7 @@ class PG:
         return json.loads(r.stdout, parse_float=D)
 
     def catalog(self):
-        return catalog.pg_catalog(self.db)
+        return catalog.pg_catalog(self.db, WITH_NAMES)
 
     def fetch(self, table, cols, key):
         sql = "SELECT coalesce(jsonb_agg(jsonb_build_array(%s) ORDER BY %s), '[]') FROM %s" % (
@@ -153,7 +154,7 @@ class SQLite:
         return sqlite3.connect(self.path)
 
     def catalog(self):
-        return catalog.sqlite_catalog(self.path)
+        return catalog.sqlite_catalog(self.path, WITH_NAMES)
 
     def fetch(self, table, cols, key):
         con = self._con()
@@ -280,7 +281,7 @@ def mig_files(repo, dialect):
 # ----------------------------------------------------------------------------- main
 
 def main():
-    global VERBOSE
+    global VERBOSE, WITH_NAMES
     ap = argparse.ArgumentParser()
     ap.add_argument("--mdc", required=True)
     ap.add_argument("--seed", type=int, required=True)
@@ -290,8 +291,15 @@ def main():
     ap.add_argument("--checkpoint-every", type=int, default=10)
     ap.add_argument("--guard-every", type=int, default=5)
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--ignore-names", action="store_true",
+                    help="compare schemas without engine-chosen constraint/index names")
     a = ap.parse_args()
     VERBOSE = a.verbose
+    # Names are compared by default: mdc names constraints and indexes deterministically
+    # (<table>_pkey, <table>_<col>_fkey, <table>_<cols>_idx, ...) and renames them along with
+    # their table, so a migrated database must carry exactly the names a fresh one has; a stale
+    # name would make a later DROP CONSTRAINT/INDEX by the recomputed name fail.
+    WITH_NAMES = not a.ignore_names
     os.environ["PGTZ"] = "UTC"
     os.environ.setdefault("PGOPTIONS", "-c client_min_messages=warning")
     mdc = os.path.abspath(a.mdc)
@@ -474,8 +482,11 @@ def main():
                     sdb.drop()
                 fdb.drop()
 
-    if any(st.get("cascade_rebuild") for st in plan) and "sqlite" in dialects and not broken["sqlite"]:
-        if cascade_checked:
+    if "sqlite" in dialects and not broken["sqlite"]:
+        if not any(st.get("cascade_rebuild") for st in plan):
+            not_ok("%s: the history has no step rebuilding a parent with cascading children "
+                   "(generator; use more steps)" % S)
+        elif cascade_checked:
             ok("%s: sqlite: cascade children survived a parent rebuild" % S)
     for d in dialects:
         if d == "postgres":

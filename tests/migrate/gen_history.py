@@ -80,6 +80,8 @@ class Type:
             return "decimal(%d,%d)" % (self.p, self.s)
         if self.kind == "enum":
             return "enum(%s)" % ", ".join(self.values)
+        if self.kind == "array":
+            return self.n + "[]"
         return self.kind
 
     def canon_kind(self):
@@ -88,9 +90,11 @@ class Type:
             return "int"
         if self.kind in ("float32", "float64"):
             return "float"
-        if self.kind in ("string", "enum", "uuid", "date"):
+        if self.kind in ("string", "enum", "uuid", "date", "time"):
             return "text"
-        return self.kind  # decimal bool timestamptz json bytes
+        if self.kind == "array":
+            return "json"
+        return self.kind  # decimal bool timestamptz timestamp json bytes
 
     def copy(self):
         return copy.deepcopy(self)
@@ -228,6 +232,13 @@ class Gen:
         if t.kind == "timestamptz":
             return (datetime.datetime(2024, 1, 1) + datetime.timedelta(minutes=k)).strftime(
                 "%Y-%m-%d %H:%M:%S+00:00")
+        if t.kind == "timestamp":
+            return (datetime.datetime(2024, 1, 1) + datetime.timedelta(minutes=k)).strftime(
+                "%Y-%m-%d %H:%M:%S")
+        if t.kind == "time":
+            return "%02d:%02d:%02d" % ((k // 3600) % 24, (k // 60) % 60, k % 60)
+        if t.kind == "array":
+            return [k, k + 1] if t.n == "int32" else ["a%d" % k, "b,%d" % k]
         if t.kind == "json":
             return {"k": k, "s": "x%d" % k}
         if t.kind == "enum":
@@ -248,6 +259,11 @@ class Gen:
             return v
         if t.kind == "json":
             v = json.dumps(v, sort_keys=True)
+        if t.kind == "array":
+            if dialect == "postgres":
+                v = "{" + ",".join(json.dumps(x) for x in v) + "}"
+            else:
+                v = json.dumps(v)
         if t.kind == "bytes":
             return ("'\\x%s'" % v) if dialect == "postgres" else ("X'%s'" % v)
         return "'" + str(v).replace("'", "''") + "'"
@@ -267,8 +283,12 @@ class Gen:
     def random_type(self, allow=None):
         kinds = allow or ["int16", "int32", "int64", "float32", "float64", "decimal", "string",
                           "string_n", "bool", "uuid", "date", "timestamptz", "json", "enum",
-                          "bytes"]
+                          "bytes", "timestamp", "time", "int_array", "string_array"]
         k = self.r.choice(kinds)
+        if k == "int_array":
+            return Type("array", n="int32")
+        if k == "string_array":
+            return Type("array", n="string")
         if k == "string_n":
             return Type("string", n=self.r.choice([16, 32]))
         if k == "decimal":
@@ -471,6 +491,8 @@ class Gen:
             return bool(v)
         if k == "json":
             return v
+        if k == "timestamp":
+            return str(v)
         return str(v)
 
     def expect(self):
@@ -610,8 +632,11 @@ class Gen:
         if not m:
             return None
         kind = self.r.choice(["int32", "int64", "string", "string_n", "bool", "decimal", "enum",
-                              "float64", "date", "now", "uuid"])
-        if kind == "now":
+                              "float64", "date", "now", "uuid", "current_date"])
+        if kind == "current_date":
+            f = self.new_field(Type("date"), nullable=self.r.random() < 0.3)
+            f.default_expr = "current_date"
+        elif kind == "now":
             f = self.new_field(Type("timestamptz"), nullable=self.r.random() < 0.3)
             f.default_expr = "now"
         elif kind == "uuid":
@@ -719,6 +744,38 @@ class Gen:
         self.models.remove(m)
         self.reserved_models.append(m.name)
         return {"op": "remove_model", "model": m.name, "mid": m.mid, "rules": ["MODEL_REMOVED"]}
+
+    def op_remove_bound_field(self):
+        """Remove a field that an index, a multi-column unique or a check uses, together with
+        those objects (one reviewed change)."""
+        m, f = self.pick_mf(lambda m, f: not f.pk and self.in_composite(m, f)
+                            and f.fid not in self.protected and f.fid != getattr(self, "protected_later", None))
+        if not m:
+            return None
+        m.indexes = [ix for ix in m.indexes if not any(c[0] == f.fid for c in ix["cols"])
+                     and not (ix["where"] and ix["where"][1] == f.fid)]
+        m.uniques = [u for u in m.uniques if f.fid not in u]
+        m.checks = [c for c in m.checks if c["fid"] != f.fid]
+        m.fields.remove(f)
+        m.reserved.append(f.name)
+        for row in m.rows:
+            row.pop(f.fid, None)
+        return {"op": "remove_bound_field", "model": m.name, "field": f.name,
+                "rules": ["FIELD_REMOVED"]}
+
+    def op_rename_pk(self):
+        m = self.pick_model(lambda m: ("m", m.mid) not in self.renamed_now)
+        if not m:
+            return None
+        f = m.fields[0]
+        if f.fid in self.renamed_now:
+            return None
+        self.renamed_now.add(f.fid)
+        old = f.name
+        f.renamed_from = old
+        f.name = self.field_name("key")
+        return {"op": "rename_pk", "model": m.name, "field": f.name, "from": old,
+                "rules": ["FIELD_RENAMED"]}
 
     def typable(self, m, f):
         return not f.pk and f.ref is None and f.shadow is None
@@ -995,7 +1052,7 @@ class Gen:
             else:
                 ix["where"] = None if ix["where"] else self.pred_for(m, ix["cols"][0][0])
             return {"op": "index_change", "model": m.name, "rules": ["INDEX_CHANGED"]}
-        cands = [f for f in m.fields if not f.pk and f.type.kind not in ("json", "bytes")]
+        cands = [f for f in m.fields if not f.pk and f.type.kind not in ("json", "bytes", "array")]
         if not cands:
             return None
         cols = self.r.sample(cands, min(len(cands), self.r.choice([1, 1, 2])))
@@ -1067,7 +1124,7 @@ class Gen:
            ("remove_field", 2), ("remove_model", 1), ("widen", 3), ("narrow", 2),
            ("change_type", 2), ("make_nullable", 2), ("make_required", 2), ("default", 3),
            ("enum", 2), ("unique_field", 2), ("unique_multi", 2), ("check", 3), ("fk", 3),
-           ("index", 4), ("doc", 1)]
+           ("index", 4), ("doc", 1), ("remove_bound_field", 1), ("rename_pk", 1)]
 
     def random_op(self):
         names = [n for n, w in self.OPS for _ in range(w)]
@@ -1099,7 +1156,7 @@ class Gen:
                 self.protected.clear()
             else:
                 ops = [self.random_op()]
-                if self.r.random() < 0.15:
+                while len(ops) < 3 and self.r.random() < 0.25:
                     ops.append(self.random_op())
             if len(ops) > 1 and len(set(o.get("mid") for o in ops)) < len(ops):
                 # two changes to one model: the diff reports their combination

@@ -211,6 +211,8 @@ def norm(kind, v):
         if isinstance(v, (bytes, bytearray)):
             return bytes(v).hex()
         return v[2:] if v.startswith("\\x") else v
+    if kind == "timestamp":
+        return str(v).replace("T", " ")
     if kind == "timestamptz":
         s = str(v).replace("T", " ")
         if s.endswith("Z"):

@@ -511,5 +511,49 @@ eq "metadata: one table per model (sqlite)" \
     "$(slq "$TMP/metadata.db" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'dataflow_%'")" "$nmodels"
 check "metadata: --check clean" "$MDC" -C "$E" migrate --check
 
+# ================================================================== E. values that do not fit (SPEC 6.3)
+# Narrowing and casting changes: when a stored value does not fit, the migration fails, rolls
+# back and changes nothing.  SQLite has no int16 or varchar(n) (INTEGER, TEXT), so there only
+# the cast of a non-numeric string to an integer is a value that does not fit (CAST('abc' AS
+# INTEGER) is 0: silently storing 0 would lose the value).
+N="$TMP/nofit"; project "$N" nofit
+cat >"$N/models/m.yaml" <<'Y'
+kind: model
+name: Item
+fields:
+  id: {type: int64, primary_key: true}
+  big: int64
+  s: string(10)
+  t: string
+Y
+commit_all "$N" v1; mwrite "$N"
+for change in "big: int64/big: int16" "s: string(10)/s: string(4)" "t: string/t: int32"; do
+    git -C "$N" reset -q --hard HEAD
+    from=${change%%/*}; to=${change#*/}
+    sed -i "s/  $from\$/  $to/" "$N/models/m.yaml"
+    commit_all "$N" "$to"
+    if ! mwrite "$N"; then fail "nofit: no migration for $to"; continue; fi
+    for d in postgres sqlite; do
+        [ $d = postgres ] && [ "$HAVE_PG" = 0 ] && continue
+        [ $d = sqlite ] && [ "$to" != "t: int32" ] && continue
+        row="INSERT INTO items VALUES (1, 100000, 'longvalue', 'abc');"
+        if [ $d = postgres ]; then
+            pg_newdb nofit; pga nofit "$(nth "$N" postgres 1)"; pgq nofit "$row" >/dev/null
+            catalog pg nofit >"$TMP/nf0.json"; b0=$(pgq nofit "SELECT big || '|' || s || '|' || t FROM items")
+            pga nofit "$(newest "$N" postgres)"; rc=$?
+            catalog pg nofit >"$TMP/nf1.json"; b1=$(pgq nofit "SELECT big || '|' || s || '|' || t FROM items")
+        else
+            rm -f "$TMP/nofit.db"; sla "$TMP/nofit.db" "$(nth "$N" sqlite 1)"; slq "$TMP/nofit.db" "$row"
+            catalog sqlite "$TMP/nofit.db" >"$TMP/nf0.json"; b0=$(slq "$TMP/nofit.db" "SELECT big || '|' || s || '|' || t FROM items")
+            sla "$TMP/nofit.db" "$(newest "$N" sqlite)"; rc=$?
+            catalog sqlite "$TMP/nofit.db" >"$TMP/nf1.json"; b1=$(slq "$TMP/nofit.db" "SELECT big || '|' || s || '|' || t FROM items")
+        fi
+        if [ $rc != 0 ]; then pass; else fail "nofit ($d): '$to' applies although a stored value does not fit (row now: $b1)"; fi
+        eq "nofit ($d): '$to' left the row unchanged" "$b1" "$b0"
+        check "nofit ($d): '$to' left the schema unchanged" catalog diff "$TMP/nf0.json" "$TMP/nf1.json"
+    done
+    git -C "$N" reset -q --hard HEAD~2
+done
+
 pg_stop
 finish

@@ -171,4 +171,13 @@ const char *mdc_sql_paired_column(const mdc_sql_plan *p, const mdc_model *from_m
 /* Literal/default helpers shared by the writers. */
 bool mdc_sql_field_equal_shape(const mdc_field *a, const mdc_field *b); /* same column, same constraints */
 
+/*
+ * The `version` recorded in dataflow_migrations: the registry semver with the project as
+ * semver build metadata ("1.4.0+shop"; characters outside [0-9A-Za-z-] become '-').  The
+ * column is the table's primary key and several projects may share one database: build
+ * metadata keeps the value unique per project without changing its semver precedence.
+ * Returns buf->ptr.
+ */
+const char *mdc_sql_record_version(mdc_buf *buf, const char *version, const char *project);
+
 #endif

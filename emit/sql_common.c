@@ -659,3 +659,19 @@ const char *mdc_sql_paired_column(const mdc_sql_plan *p, const mdc_model *m, con
     }
     return col;
 }
+
+const char *mdc_sql_record_version(mdc_buf *buf, const char *version, const char *project)
+{
+    mdc_buf_clear(buf);
+    mdc_buf_puts(buf, version ? version : "");
+    if (project && *project) {
+        mdc_buf_putc(buf, '+');
+        for (const char *p = project; *p; p++) {
+            char ch = *p;
+            bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      ch == '-';
+            mdc_buf_putc(buf, ok ? ch : '-');
+        }
+    }
+    return buf->ptr ? buf->ptr : "";
+}

@@ -582,10 +582,12 @@ static void record(pg *w)
             p->project, p->o->forward_name ? p->o->forward_name : "", p->from_checksum);
         return;
     }
+    mdc_buf rv = MDC_BUF_INIT;
     OUT(w, "INSERT INTO dataflow_migrations (version, name, checksum, applied_at, status, operations, "
            "model_definitions, application_id, model_registry_sync) VALUES (%L, %L, %L, now(), 'applied', %L,\n",
-        p->o->to_version ? p->o->to_version : "", p->o->name ? p->o->name : "", p->to_checksum,
-        p->operations_json);
+        mdc_sql_record_version(&rv, p->o->to_version, p->project), p->o->name ? p->o->name : "",
+        p->to_checksum, p->operations_json);
+    mdc_buf_free(&rv);
     OUT(w, "%L -- mdc:state\n, %L, TRUE);\n", p->state_json ? p->state_json : "{}", p->project);
 }
 

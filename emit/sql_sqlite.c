@@ -491,10 +491,13 @@ static void record(lite *w)
         mdc_buf_free(&c);
         return;
     }
+    mdc_buf rv = MDC_BUF_INIT;
     OUT(w, "INSERT INTO \"dataflow_migrations\" (\"version\", \"name\", \"checksum\", \"applied_at\", \"status\", "
            "\"operations\", \"model_definitions\", \"application_id\", \"model_registry_sync\") VALUES (%L, %L, %L, "
            "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now'), 'applied', %L,\n",
-        p->o->to_version ? p->o->to_version : "", p->o->name ? p->o->name : "", p->to_checksum, p->operations_json);
+        mdc_sql_record_version(&rv, p->o->to_version, p->project), p->o->name ? p->o->name : "", p->to_checksum,
+        p->operations_json);
+    mdc_buf_free(&rv);
     OUT(w, "%L -- mdc:state\n, %L, 1);\n", p->state_json ? p->state_json : "{}", p->project);
     mdc_sql_appendf(&c,
                     "EXISTS (SELECT 1 FROM \"dataflow_migrations\" WHERE \"application_id\" = %L AND \"name\" = %L AND "

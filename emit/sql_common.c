@@ -675,3 +675,64 @@ const char *mdc_sql_record_version(mdc_buf *buf, const char *version, const char
     }
     return buf->ptr ? buf->ptr : "";
 }
+
+static bool is_int_base(mdc_base_type t)
+{
+    return t == MDC_T_INT16 || t == MDC_T_INT32 || t == MDC_T_INT64;
+}
+
+bool mdc_sql_misfit(mdc_buf *b, const mdc_field *of, const mdc_field *nf, mdc_dialect d)
+{
+    const mdc_type *ot = &of->type, *nt = &nf->type;
+    if (mdc_type_equal(ot, nt) || mdc_type_widens(ot, nt) || nt->array || ot->array) return false;
+    bool pg = d == MDC_DIALECT_POSTGRES;
+    const char *col = of->name;
+    switch (nt->base) {
+    case MDC_T_STRING:
+        if (nt->length <= 0) return false;
+        mdc_sql_appendf(b, "length(CAST(%I AS %s)) > %d", col, pg ? "text" : "TEXT", (int)nt->length);
+        return true;
+    case MDC_T_DECIMAL:
+        if (nt->precision <= 0) return false;
+        if (pg) {
+            /* text that is not a number fails the cast by itself */
+            mdc_sql_appendf(b, "(CAST(%I AS numeric) <> round(CAST(%I AS numeric), %d) OR "
+                               "abs(CAST(%I AS numeric)) >= 1e%d)",
+                            col, col, (int)nt->scale, col, (int)(nt->precision - nt->scale));
+        } else {
+            mdc_sql_appendf(b, "(CAST(%I AS NUMERIC) IS NOT %I OR round(%I, %d) <> %I OR abs(%I) >= 1e%d)", col,
+                            col, col, (int)nt->scale, col, col, (int)(nt->precision - nt->scale));
+        }
+        return true;
+    case MDC_T_INT16:
+    case MDC_T_INT32:
+    case MDC_T_INT64: {
+        const char *range = nt->base == MDC_T_INT16   ? "-32768 AND 32767"
+                            : nt->base == MDC_T_INT32 ? "-2147483648 AND 2147483647"
+                                                      : NULL;
+        if (pg) {
+            /* PostgreSQL rounds fractions when casting to an integer; overflow and
+             * non-numbers fail by themselves */
+            if (is_int_base(ot->base) || ot->base == MDC_T_BOOL || ot->base == MDC_T_STRING) return false;
+            if (ot->base != MDC_T_DECIMAL && ot->base != MDC_T_FLOAT32 && ot->base != MDC_T_FLOAT64) return false;
+            mdc_sql_appendf(b, "CAST(%I AS numeric) <> trunc(CAST(%I AS numeric))", col, col);
+            return true;
+        }
+        mdc_sql_appendf(b, "(CAST(%I AS INTEGER) IS NOT %I", col, col);
+        if (range) mdc_sql_appendf(b, " OR %I NOT BETWEEN %s", col, range);
+        mdc_sql_appendf(b, ")");
+        return true;
+    }
+    case MDC_T_FLOAT32:
+    case MDC_T_FLOAT64:
+        if (pg) return false;
+        mdc_sql_appendf(b, "CAST(%I AS REAL) IS NOT %I", col, col);
+        return true;
+    case MDC_T_BOOL:
+        if (pg) return false;
+        mdc_sql_appendf(b, "%I NOT IN (0, 1)", col);
+        return true;
+    default:
+        return false;
+    }
+}

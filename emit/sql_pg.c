@@ -415,6 +415,17 @@ static void alter_columns(pg *w, const mdc_sql_table *t)
             OUT(w, "ALTER COLUMN %I DROP IDENTITY IF EXISTS;\n", nf->name);
         }
         if (type_changes) {
+            /* A value that does not fit stops the migration (SPEC 6.3): the error
+             * carries the message, and the transaction rolls back. */
+            mdc_buf mis = MDC_BUF_INIT;
+            if (mdc_sql_misfit(&mis, of, nf, MDC_DIALECT_POSTGRES)) {
+                OUT(w, "SELECT CAST(%L AS integer) FROM ",
+                    mdc_printf(w->a, "mdc: a value of %s.%s does not fit %s; nothing was changed", nm->table,
+                               of->name, mdc_type_canonical(w->a, &nf->type)));
+                qname(w, nm);
+                OUT(w, " WHERE %I IS NOT NULL AND %s LIMIT 1;\n", of->name, mis.ptr);
+            }
+            mdc_buf_free(&mis);
             alter(w, nm);
             OUT(w, "ALTER COLUMN %I TYPE %s USING %I::%s;\n", nf->name, nt, nf->name, nt);
         }

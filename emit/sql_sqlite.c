@@ -405,6 +405,19 @@ static void rebuild(lite *w, const mdc_sql_table *t)
     OUT(w, "INSERT INTO temp.\"mdc_check\" (\"k\", \"n\", \"ok\") SELECT %L, count(*), 1 FROM %I;\n",
         mdc_printf(w->a, "rows:%s", nm->table), nm->table);
     w->nchecks++;
+    /* Values that a type change would truncate, round or mangle stop the migration
+     * (SPEC 6.3): one check row per changed column, before anything is copied. */
+    for (size_t i = 0; i < t->nfields; i++) {
+        const mdc_field *of = t->fields[i].old, *nf = t->fields[i].new_;
+        mdc_buf mis = MDC_BUF_INIT, cond = MDC_BUF_INIT;
+        if (of && nf && mdc_sql_misfit(&mis, of, nf, MDC_DIALECT_SQLITE)) {
+            mdc_sql_appendf(&cond, "NOT EXISTS (SELECT 1 FROM %I WHERE %I IS NOT NULL AND %s)", nm->table,
+                            of->name, mis.ptr);
+            check_rowv(w, mdc_printf(w->a, "fits:%s.%s", nm->table, nf->name), cond.ptr);
+        }
+        mdc_buf_free(&mis);
+        mdc_buf_free(&cond);
+    }
     create_table_as(w, nm, tmp);
     /* copy: kept fields by their old names, CAST where the column type changes */
     mdc_buf cols = MDC_BUF_INIT, vals = MDC_BUF_INIT;

@@ -182,11 +182,13 @@ const char *mdc_sql_record_version(mdc_buf *buf, const char *version, const char
 
 /*
  * SPEC 6.3: a narrowing or incompatible type change fails when a stored value does not fit
- * the new type.  Writes an SQL condition that is true for a value of column `of` (by its
- * old name) that would be truncated, rounded or mangled by the conversion to nf's type, and
- * returns true; returns false when the conversion either keeps every value or already
- * fails by itself on the database (e.g. PostgreSQL's 'abc'::int).
+ * the new type.  Writes an SQL condition that is true for a value of column `col` (the
+ * column's name where the condition runs: the new name on PostgreSQL, where renames come
+ * first; the old one in an SQLite rebuild, which reads the old table) that would be
+ * truncated, rounded or mangled by the conversion from of's type to nf's, and returns true;
+ * returns false when the conversion either keeps every value or already fails by itself on
+ * the database (e.g. PostgreSQL's 'abc'::int).
  */
-bool mdc_sql_misfit(mdc_buf *b, const mdc_field *of, const mdc_field *nf, mdc_dialect d);
+bool mdc_sql_misfit(mdc_buf *b, const char *col, const mdc_field *of, const mdc_field *nf, mdc_dialect d);
 
 #endif

@@ -681,12 +681,11 @@ static bool is_int_base(mdc_base_type t)
     return t == MDC_T_INT16 || t == MDC_T_INT32 || t == MDC_T_INT64;
 }
 
-bool mdc_sql_misfit(mdc_buf *b, const mdc_field *of, const mdc_field *nf, mdc_dialect d)
+bool mdc_sql_misfit(mdc_buf *b, const char *col, const mdc_field *of, const mdc_field *nf, mdc_dialect d)
 {
     const mdc_type *ot = &of->type, *nt = &nf->type;
     if (mdc_type_equal(ot, nt) || mdc_type_widens(ot, nt) || nt->array || ot->array) return false;
     bool pg = d == MDC_DIALECT_POSTGRES;
-    const char *col = of->name;
     switch (nt->base) {
     case MDC_T_STRING:
         if (nt->length <= 0) return false;
@@ -700,8 +699,11 @@ bool mdc_sql_misfit(mdc_buf *b, const mdc_field *of, const mdc_field *nf, mdc_di
                                "abs(CAST(%I AS numeric)) >= 1e%d)",
                             col, col, (int)nt->scale, col, (int)(nt->precision - nt->scale));
         } else {
-            mdc_sql_appendf(b, "(CAST(%I AS NUMERIC) IS NOT %I OR round(%I, %d) <> %I OR abs(%I) >= 1e%d)", col,
-                            col, col, (int)nt->scale, col, col, (int)(nt->precision - nt->scale));
+            /* compared through CAST: a TEXT column would make the comparisons textual */
+            mdc_sql_appendf(b,
+                            "(CAST(%I AS NUMERIC) IS NOT %I OR round(CAST(%I AS NUMERIC), %d) <> CAST(%I AS NUMERIC) OR "
+                            "abs(CAST(%I AS NUMERIC)) >= 1e%d)",
+                            col, col, col, (int)nt->scale, col, col, (int)(nt->precision - nt->scale));
         }
         return true;
     case MDC_T_INT16:
@@ -718,8 +720,9 @@ bool mdc_sql_misfit(mdc_buf *b, const mdc_field *of, const mdc_field *nf, mdc_di
             mdc_sql_appendf(b, "CAST(%I AS numeric) <> trunc(CAST(%I AS numeric))", col, col);
             return true;
         }
+        /* the range on the CAST: against a TEXT column the bounds would compare as text */
         mdc_sql_appendf(b, "(CAST(%I AS INTEGER) IS NOT %I", col, col);
-        if (range) mdc_sql_appendf(b, " OR %I NOT BETWEEN %s", col, range);
+        if (range) mdc_sql_appendf(b, " OR CAST(%I AS INTEGER) NOT BETWEEN %s", col, range);
         mdc_sql_appendf(b, ")");
         return true;
     }

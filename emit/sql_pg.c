@@ -36,6 +36,7 @@ typedef struct pg {
     const mdc_field **deferred_fk; /* foreign keys of created tables added after all tables */
     const mdc_model **deferred_fk_model;
     size_t ndeferred;
+    bool fail_fn; /* pg_temp.mdc_fail is defined */
 } pg;
 
 #define OUT(w, ...) mdc_sql_appendf((w)->b, __VA_ARGS__)
@@ -416,14 +417,22 @@ static void alter_columns(pg *w, const mdc_sql_table *t)
         }
         if (type_changes) {
             /* A value that does not fit stops the migration (SPEC 6.3): the error
-             * carries the message, and the transaction rolls back. */
+             * carries the message, and the transaction rolls back.  The raise is a
+             * volatile function so that the planner cannot fold it into a constant
+             * and raise it for an empty result (CAST('text' AS integer) would be). */
             mdc_buf mis = MDC_BUF_INIT;
-            if (mdc_sql_misfit(&mis, of, nf, MDC_DIALECT_POSTGRES)) {
-                OUT(w, "SELECT CAST(%L AS integer) FROM ",
+            if (mdc_sql_misfit(&mis, nf->name, of, nf, MDC_DIALECT_POSTGRES)) {
+                if (!w->fail_fn) {
+                    OUT(w, "CREATE OR REPLACE FUNCTION pg_temp.mdc_fail(msg text) RETURNS integer VOLATILE "
+                           "LANGUAGE plpgsql AS $mdc$BEGIN RAISE EXCEPTION USING MESSAGE = msg, ERRCODE = "
+                           "'data_exception'; END$mdc$;\n");
+                    w->fail_fn = true;
+                }
+                OUT(w, "SELECT pg_temp.mdc_fail(%L) FROM ",
                     mdc_printf(w->a, "mdc: a value of %s.%s does not fit %s; nothing was changed", nm->table,
-                               of->name, mdc_type_canonical(w->a, &nf->type)));
+                               nf->name, mdc_type_canonical(w->a, &nf->type)));
                 qname(w, nm);
-                OUT(w, " WHERE %I IS NOT NULL AND %s LIMIT 1;\n", of->name, mis.ptr);
+                OUT(w, " WHERE %I IS NOT NULL AND %s LIMIT 1;\n", nf->name, mis.ptr);
             }
             mdc_buf_free(&mis);
             alter(w, nm);

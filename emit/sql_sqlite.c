@@ -410,7 +410,7 @@ static void rebuild(lite *w, const mdc_sql_table *t)
     for (size_t i = 0; i < t->nfields; i++) {
         const mdc_field *of = t->fields[i].old, *nf = t->fields[i].new_;
         mdc_buf mis = MDC_BUF_INIT, cond = MDC_BUF_INIT;
-        if (of && nf && mdc_sql_misfit(&mis, of, nf, MDC_DIALECT_SQLITE)) {
+        if (of && nf && mdc_sql_misfit(&mis, of->name, of, nf, MDC_DIALECT_SQLITE)) {
             mdc_sql_appendf(&cond, "NOT EXISTS (SELECT 1 FROM %I WHERE %I IS NOT NULL AND %s)", nm->table,
                             of->name, mis.ptr);
             check_rowv(w, mdc_printf(w->a, "fits:%s.%s", nm->table, nf->name), cond.ptr);

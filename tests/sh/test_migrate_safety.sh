@@ -551,6 +551,21 @@ for change in "big: int64/big: int16" "s: string(10)/s: string(4)" "t: string/t:
         if [ $rc != 0 ]; then pass; else fail "nofit ($d): '$to' applies although a stored value does not fit (row now: $b1)"; fi
         eq "nofit ($d): '$to' left the row unchanged" "$b1" "$b0"
         check "nofit ($d): '$to' left the schema unchanged" catalog diff "$TMP/nf0.json" "$TMP/nf1.json"
+        [ $d = postgres ] && [ "$to" = "s: string(4)" ] &&
+            check "nofit ($d): '$to' names the column that does not fit" grep -q 'mdc: a value of items\.[a-z]* does not fit' "$TMP/pga.out"
+        # The same migration over a row whose values fit applies and keeps them.
+        row="INSERT INTO items VALUES (1, 7, 'abc', '42');"
+        if [ $d = postgres ]; then
+            pg_newdb fits; pga fits "$(nth "$N" postgres 1)"; pgq fits "$row" >/dev/null
+            if pga fits "$(newest "$N" postgres)"; then pass; else fail "fits ($d): '$to' refused although every value fits: $(cat "$TMP/pga.out")"; fi
+            b1=$(pgq fits "SELECT big || '|' || s || '|' || t FROM items")
+        else
+            rm -f "$TMP/fits.db"; sla "$TMP/fits.db" "$(nth "$N" sqlite 1)"; slq "$TMP/fits.db" "$row"
+            if sla "$TMP/fits.db" "$(newest "$N" sqlite)"; then pass; else fail "fits ($d): '$to' refused although every value fits: $(cat "$TMP/sla.out")"; fi
+            b1=$(slq "$TMP/fits.db" "SELECT big || '|' || s || '|' || t || '|' || typeof(t) FROM items")
+            [ "$to" = "t: int32" ] && eq "fits ($d): '$to' stores an integer" "${b1##*|}" integer && b1=${b1%|*}
+        fi
+        eq "fits ($d): '$to' keeps the values" "$b1" "7|abc|42"
     done
     git -C "$N" reset -q --hard HEAD~2
 done

@@ -82,6 +82,8 @@
  *    "rules": {RULE: {"bump": "major"|"minor"|"patch"|"none", "risk": RISK}, ...}
  *             only the keys an override sets; a rule that sets neither is left out,
  *    "snapshot": str,
+ *    "sqlite": {"dataflow_registry": "table"}   only when set to table: a project that
+ *             does not use it keeps the checksum it had before the setting existed,
  *    "version": str|null}
  *
  * registry checksum = XXH3-128 over the concatenation of
@@ -769,6 +771,7 @@ static void project_json(canon_ctx *c, const mdc_project *p)
     rules_json(b, p);
     LIT(b, ",\"snapshot\":");
     str_or_null(b, p->snapshot);
+    if (p->sqlite_registry_table) LIT(b, ",\"sqlite\":{\"dataflow_registry\":\"table\"}");
     LIT(b, ",\"version\":");
     semver(c, b, &p->version);
     LIT(b, "}");

@@ -51,7 +51,8 @@ static void at(rd *r, const char *fmt, ...)
 }
 
 /* The object has exactly these keys (sorted list, NULL-terminated). */
-static int keys(rd *r, const mdc_value *v, const char *const *want)
+/* The object v has every key of want, and no others but those of optional (may be NULL). */
+static int keys_opt(rd *r, const mdc_value *v, const char *const *want, const char *const *optional)
 {
     if (!v || v->kind != MDC_V_MAP) return bad(r, "an object expected");
     size_t n = 0;
@@ -60,11 +61,17 @@ static int keys(rd *r, const mdc_value *v, const char *const *want)
         const char *k = v->items[2 * i]->s;
         bool known = false;
         for (size_t j = 0; j < n && !known; j++) known = strcmp(k, want[j]) == 0;
+        for (size_t j = 0; optional && optional[j] && !known; j++) known = strcmp(k, optional[j]) == 0;
         if (!known) return bad(r, "unknown key \"%.80s\"", k);
     }
     for (size_t j = 0; j < n; j++)
         if (!mdc_json_get(v, want[j])) return bad(r, "missing key \"%s\"", want[j]);
     return 0;
+}
+
+static int keys(rd *r, const mdc_value *v, const char *const *want)
+{
+    return keys_opt(r, v, want, NULL);
 }
 
 /* A string without U+0000 (names, SQL, URIs) or NULL when null_ok and the value is null. */
@@ -458,10 +465,11 @@ static int read_project(rd *r, const mdc_value *v, mdc_project **out)
     static const char *const pkeys[] = {"dialects", "max_risk", "migrations", "models", "postgres",
                                         "project", "reserved_models", "rules", "snapshot",
                                         "version", NULL};
+    static const char *const popt[] = {"sqlite", NULL};
     static const char *const risks[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
     static const char *const bumps[] = {"none", "patch", "minor", "major"};
     *out = NULL;
-    if (keys(r, v, pkeys)) return -1;
+    if (keys_opt(r, v, pkeys, popt)) return -1;
     mdc_project *p = mdc_new(r->a, mdc_project);
     p->path = "mdc.yaml";
     p->version_loc.path = "mdc.yaml";
@@ -488,6 +496,16 @@ static int read_project(rd *r, const mdc_value *v, mdc_project **out)
     static const char *const pgkeys[] = {"schema", NULL};
     if (keys(r, pg, pgkeys)) return -1;
     if (name(r, mdc_json_get(pg, "schema"), "schema", &p->pg_schema)) return -1;
+    const mdc_value *lite = mdc_json_get(v, "sqlite");
+    if (lite) {
+        /* written only when set to table (see canon.c) */
+        static const char *const litekeys[] = {"dataflow_registry", NULL};
+        static const char *const kinds[] = {"table"};
+        int k = 0;
+        if (keys(r, lite, litekeys)) return -1;
+        if (word(r, mdc_json_get(lite, "dataflow_registry"), "dataflow_registry", kinds, 1, &k)) return -1;
+        p->sqlite_registry_table = true;
+    }
     if (names(r, mdc_json_get(v, "reserved_models"), "reserved_models", &p->reserved_models,
               &p->nreserved_models))
         return -1;

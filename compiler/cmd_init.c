@@ -158,6 +158,7 @@ int mdc_cmd_init(const mdc_global *g, int argc, char **argv)
              "# migrations: migrations\n"
              "# snapshot: registry.db       # output of `mdc build`\n"
              "# postgres: {schema: public}\n"
+             "# sqlite: {dataflow_registry: view}  # table: DataFlow 0.4+ keeps its registry table there\n"
              "# max_risk: MEDIUM            # `mdc migrate` refuses riskier operations\n"
              "# reserved_models: []         # models removed on purpose\n"
              "# rules:                      # per-rule overrides of the catalog\n"

@@ -15,7 +15,8 @@
 
 static const char *const project_keys[] = {
     "project",  "version",  "models",   "dialects",        "migrations",
-    "snapshot", "postgres", "max_risk", "reserved_models", "rules",
+    "snapshot", "postgres", "sqlite",   "max_risk",        "reserved_models",
+    "rules",
 };
 
 static const char *const dialect_names[] = {"postgres", "sqlite"};
@@ -138,6 +139,27 @@ static void read_postgres(const mdc_lctx *c, mdc_project *p, const mdc_ynode *n)
     if (schema) p->pg_schema = schema;
 }
 
+/*
+ * sqlite := { dataflow_registry: view | table }     (default view)
+ *
+ * What an SQLite database holds under the name dataflow_model_registry: the seed-000 view
+ * (created by the first migration when absent) or DataFlow 0.4+'s table, which the SQLite
+ * migrations fill with one row per model.  PostgreSQL finds out by itself; SQLite has no
+ * conditional statements, so its migration files must be written for one or the other (and
+ * refuse to run on the wrong one).
+ */
+static void read_sqlite(const mdc_lctx *c, mdc_project *p, const mdc_ynode *n)
+{
+    if (!mdc_lexpect_map(c, n, "`sqlite`")) return;
+    static const char *const keys[] = {"dataflow_registry"};
+    mdc_lcheck_keys(c, n, "`sqlite`", keys, 1);
+    const mdc_ynode *r = mdc_lget(n, "dataflow_registry", NULL);
+    if (!r) return;
+    static const char *const kinds[] = {"view", "table"};
+    int k = mdc_lenum(c, r, "`sqlite.dataflow_registry`", kinds, 2);
+    if (k >= 0) p->sqlite_registry_table = k == 1;
+}
+
 /* reserved_models := [MODEL_NAME, ...]   (sorted, unique) */
 static void read_reserved_models(const mdc_lctx *c, mdc_project *p, const mdc_ynode *n)
 {
@@ -214,7 +236,8 @@ static void set_defaults(mdc_arena *a, mdc_project *p, const char *path)
 
 /*
  * project := { project: PROJECT_NAME, version: SEMVER, models: ..., dialects: ...,
- *              migrations: repo-path, snapshot: repo-path, postgres: ..., max_risk: RISK,
+ *              migrations: repo-path, snapshot: repo-path, postgres: ..., sqlite: ...,
+ *              max_risk: RISK,
  *              reserved_models: ..., rules: ... }
  */
 mdc_project *mdc_load_project(mdc_arena *a, const char *path, const mdc_ynode *root, mdc_diags *d)
@@ -241,6 +264,7 @@ mdc_project *mdc_load_project(mdc_arena *a, const char *path, const mdc_ynode *r
     if ((n = mdc_lget(root, "snapshot", NULL)) && (s = repo_path(&c, n, "`snapshot`")))
         p->snapshot = s;
     if ((n = mdc_lget(root, "postgres", NULL))) read_postgres(&c, p, n);
+    if ((n = mdc_lget(root, "sqlite", NULL))) read_sqlite(&c, p, n);
     if ((n = mdc_lget(root, "max_risk", NULL))) {
         int r = mdc_lenum(&c, n, "`max_risk`", risk_names, 4);
         if (r >= 0) p->max_risk = (mdc_risk)r;

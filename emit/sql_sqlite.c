@@ -453,6 +453,12 @@ static void rebuild(lite *w, const mdc_sql_table *t)
 
 /* ------------------------------------------------------------------ the file */
 
+/* The dataflow_model_registry this file is written for: DataFlow 0.4+'s table, or the view. */
+static bool registry_table(const mdc_sql_plan *p)
+{
+    return p->to->project && p->to->project->sqlite_registry_table;
+}
+
 static void preamble(lite *w)
 {
     const mdc_sql_plan *p = w->p;
@@ -463,11 +469,23 @@ static void preamble(lite *w)
            "INTEGER DEFAULT 0);\n");
     OUT(w, "DROP TABLE IF EXISTS temp.\"mdc_check\";\n"
            "CREATE TEMP TABLE \"mdc_check\" (\"k\" TEXT PRIMARY KEY, \"n\" INTEGER, \"ok\" INTEGER);\n");
+    /* SQLite has no ADD COLUMN IF NOT EXISTS and no conditional DDL: a table DataFlow made
+     * without the seed-000 columns cannot be extended by a script that must also run where
+     * they exist, and rebuilding a table mdc does not own could lose what it does not know.
+     * So the file stops and says exactly what to run. */
     OUT(w, "CREATE TEMP TRIGGER \"mdc_check_columns\" BEFORE INSERT ON \"mdc_check\" WHEN NEW.\"k\" = 'columns' AND "
            "NEW.\"ok\" IS NOT 1 BEGIN SELECT RAISE(ABORT, %L); END;\n",
-        "mdc: dataflow_migrations lacks the registry columns of DataFlow seed 000 (model_definitions, "
-        "application_id, model_registry_sync): add them with ALTER TABLE ... ADD COLUMN, then apply this "
-        "file again; nothing was changed");
+        "mdc: dataflow_migrations lacks the registry columns of DataFlow seed 000: run ALTER TABLE "
+        "dataflow_migrations ADD COLUMN model_definitions TEXT; ALTER TABLE dataflow_migrations ADD COLUMN "
+        "application_id TEXT; ALTER TABLE dataflow_migrations ADD COLUMN model_registry_sync INTEGER DEFAULT 0; "
+        "(only those missing), then apply this file again; nothing was changed");
+    OUT(w, "CREATE TEMP TRIGGER \"mdc_check_registry\" BEFORE INSERT ON \"mdc_check\" WHEN NEW.\"k\" = 'registry' AND "
+           "NEW.\"ok\" IS NOT 1 BEGIN SELECT RAISE(ABORT, %L); END;\n",
+        registry_table(p) ? "mdc: this file was written for a dataflow_model_registry table (mdc.yaml sqlite: "
+                            "{dataflow_registry: table}), but this database has a view of that name; nothing was changed"
+                          : "mdc: dataflow_model_registry is a table in this database (DataFlow 0.4+): set `sqlite: "
+                            "{dataflow_registry: table}` in mdc.yaml, so that migrations fill it, and write the "
+                            "migration again; nothing was changed");
     OUT(w, "CREATE TEMP TRIGGER \"mdc_check_guard\" BEFORE INSERT ON \"mdc_check\" WHEN NEW.\"k\" = 'guard' AND "
            "NEW.\"ok\" IS NOT 1 BEGIN SELECT RAISE(ABORT, %L); END;\n",
         mdc_printf(w->a,
@@ -477,6 +495,20 @@ static void preamble(lite *w)
     check_rowv(w, "columns",
                "(SELECT count(*) FROM pragma_table_info('dataflow_migrations') WHERE name IN ('model_definitions', "
                "'application_id', 'model_registry_sync')) = 3");
+    if (registry_table(p)) {
+        /* switching from the view: it was mdc's (the earlier files made sure it was no table) */
+        if (*p->from_checksum && p->from->project && !p->from->project->sqlite_registry_table)
+            OUT(w, "DROP VIEW IF EXISTS \"dataflow_model_registry\";\n");
+        /* DataFlow 0.4+'s table (dataflow/core/model_registry.py), when DataFlow has not made it yet */
+        OUT(w, "CREATE TABLE IF NOT EXISTS \"dataflow_model_registry\" (\"id\" INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "\"model_name\" TEXT NOT NULL, \"model_checksum\" TEXT NOT NULL, \"model_definitions\" TEXT NOT NULL, "
+               "\"application_id\" TEXT, \"registered_at\" TEXT DEFAULT CURRENT_TIMESTAMP, \"updated_at\" TEXT "
+               "DEFAULT CURRENT_TIMESTAMP, \"status\" TEXT DEFAULT 'active', \"version\" INTEGER DEFAULT 1, "
+               "\"metadata\" TEXT, UNIQUE (\"model_name\", \"application_id\"));\n");
+        check_rowv(w, "registry", "(SELECT \"type\" FROM sqlite_master WHERE \"name\" = 'dataflow_model_registry') IS 'table'");
+    } else {
+        check_rowv(w, "registry", "(SELECT \"type\" FROM sqlite_master WHERE \"name\" = 'dataflow_model_registry') IS NOT 'table'");
+    }
     mdc_buf c = MDC_BUF_INIT;
     if (*p->from_checksum)
         mdc_sql_appendf(&c,
@@ -517,6 +549,37 @@ static void record(lite *w)
                     "\"checksum\" = %L AND \"status\" = 'applied')",
                     p->project, p->o->name ? p->o->name : "", p->to_checksum);
     check_rowv(w, "recorded", c.ptr);
+    mdc_buf_free(&c);
+}
+
+/* DataFlow discovers models through dataflow_model_registry: the seed-000 view over
+ * dataflow_migrations, or DataFlow 0.4+'s table, which gets this application's rows
+ * replaced by one per model of the state the file leads to. */
+static void registry_sync(lite *w)
+{
+    const mdc_sql_plan *p = w->p;
+    if (!registry_table(p)) {
+        OUT(w, "CREATE VIEW IF NOT EXISTS \"dataflow_model_registry\" AS SELECT application_id, model_definitions, "
+               "checksum AS model_checksum, applied_at AS registered_at, version AS schema_version FROM "
+               "dataflow_migrations WHERE model_registry_sync = 1 AND status = 'applied' ORDER BY applied_at DESC;\n");
+        return;
+    }
+    OUT(w, "DELETE FROM \"dataflow_model_registry\" WHERE \"application_id\" = %L;\n", p->project);
+    size_t n = 0;
+    for (size_t i = 0; i < p->to->ndocs; i++) {
+        const mdc_doc *d = p->to->docs[i];
+        if (d->kind != MDC_KIND_MODEL) continue;
+        OUT(w, "%s(%L, %L, %L, %L)",
+            n++ ? ",\n    "
+                : "INSERT INTO \"dataflow_model_registry\" (\"model_name\", \"model_checksum\", \"model_definitions\", "
+                  "\"application_id\") VALUES\n    ",
+            d->name, d->checksum, d->canonical_json ? d->canonical_json : "{}", p->project);
+    }
+    if (n) OUT(w, ";\n");
+    mdc_buf c = MDC_BUF_INIT;
+    mdc_sql_appendf(&c, "(SELECT count(*) FROM \"dataflow_model_registry\" WHERE \"application_id\" = %L) = %z",
+                    p->project, n);
+    check_rowv(w, "registry rows", c.ptr);
     mdc_buf_free(&c);
 }
 
@@ -603,9 +666,7 @@ int mdc_sql_emit_sqlite(mdc_buf *out, const mdc_sql_plan *p, mdc_error *err)
 
     OUT(&w, "\n");
     record(&w);
-    OUT(&w, "CREATE VIEW IF NOT EXISTS \"dataflow_model_registry\" AS SELECT application_id, model_definitions, "
-            "checksum AS model_checksum, applied_at AS registered_at, version AS schema_version FROM "
-            "dataflow_migrations WHERE model_registry_sync = 1 AND status = 'applied' ORDER BY applied_at DESC;\n");
+    registry_sync(&w);
 
     OUT(&w, "\n-- The gate: every check above must have passed, or the whole file is rolled back.\n");
     OUT(&w, "CREATE TEMP TRIGGER \"mdc_gate\" BEFORE INSERT ON \"mdc_check\" WHEN NEW.\"k\" = 'gate' AND "

@@ -276,6 +276,7 @@ typedef struct mdc_project {
     const char *migrations; /* default "migrations" */
     const char *snapshot;   /* default "registry.db" */
     const char *pg_schema;  /* default "public" */
+    bool sqlite_registry_table; /* sqlite.dataflow_registry: table (DataFlow 0.4+); default view */
     mdc_risk max_risk;      /* default MEDIUM */
     const char **reserved_models; /* sorted */
     size_t nreserved_models;

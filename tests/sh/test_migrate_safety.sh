@@ -196,30 +196,82 @@ ALTER TABLE dataflow_migrations ADD COLUMN model_registry_sync INTEGER DEFAULT 0
 CREATE VIEW dataflow_model_registry AS SELECT application_id, model_definitions, checksum as model_checksum, applied_at as registered_at, version as schema_version FROM dataflow_migrations WHERE model_registry_sync = 1 AND status = 'applied' ORDER BY applied_at DESC;"
 SL_REG="CREATE TABLE dataflow_model_registry (id INTEGER PRIMARY KEY AUTOINCREMENT, model_name TEXT NOT NULL, model_checksum TEXT NOT NULL, model_definitions TEXT NOT NULL, application_id TEXT, registered_at TEXT DEFAULT CURRENT_TIMESTAMP, updated_at TEXT DEFAULT CURRENT_TIMESTAMP, status TEXT DEFAULT 'active', version INTEGER DEFAULT 1, metadata TEXT, UNIQUE(model_name, application_id));
 INSERT INTO dataflow_model_registry (model_name, model_checksum, model_definitions, application_id) VALUES ('Legacy', 'abc', '{}', 'otherapp');"
-for shape in base extended registry; do
-    db=$TMP/df_$shape.db
+# The same project written for DataFlow 0.4+'s registry table (mdc.yaml sqlite:
+# {dataflow_registry: table}): SQLite has no conditional statements, so its files are
+# written for the table or for the view and refuse the other.
+PR="$TMP/conc_reg"; rm -rf "$PR"; cp -r "$P" "$PR"; rm -rf "$PR/migrations"
+printf 'sqlite: {dataflow_registry: table}\n' >>"$PR/mdc.yaml"
+commit_all "$PR" "table mode" && mwrite "$PR"
+R1=$(nth "$PR" sqlite 1)
+check "dataflow (sqlite): table-mode baseline differs from the view-mode one" bash -c "! cmp -s '$R1' '$S1'"
+check "dataflow (sqlite): table-mode baseline fills the registry table" grep -q 'INSERT INTO "dataflow_model_registry"' "$R1"
+df_rows() { slq "$1" "SELECT group_concat(model_name || '=' || model_checksum, ',') FROM (SELECT * FROM dataflow_model_registry WHERE application_id = 'conc' ORDER BY model_name)"; }
+df_state() { slq "$1" "SELECT group_concat(type || ':' || name, ',') FROM (SELECT * FROM sqlite_master ORDER BY name)"; }
+want_rows="Account=$(model_sum "$P" Account),Tag=$(model_sum "$P" Tag)"
+for shape in base extended registry registry-mode registry-mode-view fresh-mode; do
+    db=$TMP/df_$shape.db; rm -f "$db"
     case $shape in
         base) slq "$db" "$SL_BASE" ;;
-        extended) slq "$db" "$SL_BASE $SL_EXT" ;;
-        registry) slq "$db" "$SL_BASE $SL_EXT DROP VIEW dataflow_model_registry; $SL_REG" ;;
+        extended|registry-mode-view) slq "$db" "$SL_BASE $SL_EXT" ;;
+        registry|registry-mode) slq "$db" "$SL_BASE $SL_EXT DROP VIEW dataflow_model_registry; $SL_REG" ;;
+        fresh-mode) ;;
     esac
-    if sla "$db" "$S1" && sla "$db" "$S2"; then pass
+    A=$S1 B=$S2
+    case $shape in (registry-mode*|fresh-mode) A=$R1 B= ;; esac
+    before=$(df_state "$db")
+    case $shape in
+    base|registry|registry-mode-view)
+        # refused with the way out, nothing changed
+        if sla "$db" "$A"; then fail "dataflow $shape (sqlite): the file applies to a database it was not written for"; continue; fi
+        case $shape in
+            base) msg='lacks the registry columns.*ALTER TABLE dataflow_migrations ADD COLUMN model_definitions TEXT' ;;
+            registry) msg='dataflow_model_registry is a table.*sqlite: {dataflow_registry: table}' ;;
+            *) msg='written for a dataflow_model_registry table.*has a view' ;;
+        esac
+        check "dataflow $shape (sqlite): refusal says what to do" grep -q "$msg" "$TMP/sla.out"
+        eq "dataflow $shape (sqlite): refusal changed nothing" "$(df_state "$db")" "$before"
+        eq "dataflow $shape (sqlite): refusal recorded nothing" "$(slq "$db" "SELECT count(*) FROM dataflow_migrations")" 1
+        [ $shape = base ] || continue
+        # what the message says to run, then the files apply
+        slq "$db" "ALTER TABLE dataflow_migrations ADD COLUMN model_definitions TEXT; ALTER TABLE dataflow_migrations ADD COLUMN application_id TEXT; ALTER TABLE dataflow_migrations ADD COLUMN model_registry_sync INTEGER DEFAULT 0;"
+        ;;
+    esac
+    if sla "$db" "$A" && { [ -z "$B" ] || sla "$db" "$B"; }; then pass
     else fail "dataflow $shape (sqlite): migrations do not apply: $(cat "$TMP/sla.out")"; continue; fi
-    eq "dataflow $shape (sqlite): DataFlow's own row kept" \
-        "$(slq "$db" "SELECT count(*) FROM dataflow_migrations WHERE name = 'dataflow_init'")" 1
+    [ $shape = fresh-mode ] ||
+        eq "dataflow $shape (sqlite): DataFlow's own row kept" \
+            "$(slq "$db" "SELECT count(*) FROM dataflow_migrations WHERE name = 'dataflow_init'")" 1
     eq "dataflow $shape (sqlite): mdc rows recorded" \
-        "$(slq "$db" "SELECT count(*) FROM dataflow_migrations WHERE application_id = 'conc' AND status = 'applied' AND model_registry_sync = 1 AND model_definitions IS NOT NULL")" 2
-    if [ $shape = registry ]; then
-        eq "dataflow registry (sqlite): one row per model" \
-            "$(slq "$db" "SELECT group_concat(model_name || '=' || model_checksum, ',') FROM (SELECT * FROM dataflow_model_registry WHERE application_id = 'conc' ORDER BY model_name)")" \
-            "Account=$(model_sum "$P" Account),Tag=$(model_sum "$P" Tag)"
-        eq "dataflow registry (sqlite): other applications untouched" \
+        "$(slq "$db" "SELECT count(*) FROM dataflow_migrations WHERE application_id = 'conc' AND status = 'applied' AND model_registry_sync = 1 AND model_definitions IS NOT NULL")" \
+        "$([ -z "$B" ] && echo 1 || echo 2)"
+    case $shape in
+    registry-mode|fresh-mode)
+        eq "dataflow $shape (sqlite): a table" "$(slq "$db" "SELECT type FROM sqlite_master WHERE name = 'dataflow_model_registry'")" table
+        eq "dataflow $shape (sqlite): one row per model" "$(df_rows "$db")" "$want_rows"
+        eq "dataflow $shape (sqlite): definitions are the canonical JSON" \
+            "$(slq "$db" "SELECT json_extract(model_definitions, '$.name') FROM dataflow_model_registry WHERE application_id = 'conc' AND model_name = 'Tag'")" Tag
+        [ $shape = fresh-mode ] && continue
+        eq "dataflow $shape (sqlite): other applications untouched" \
             "$(slq "$db" "SELECT count(*) FROM dataflow_model_registry WHERE application_id = 'otherapp'")" 1
-    else
+        if sla "$db" "$A"; then fail "dataflow $shape (sqlite): applied twice"; else pass; fi
+        eq "dataflow $shape (sqlite): a second application changes no row" "$(df_rows "$db")" "$want_rows"
+        ;;
+    *)
         eq "dataflow $shape (sqlite): view lists the mdc registry" \
-            "$(slq "$db" "SELECT count(*) FROM dataflow_model_registry WHERE application_id = 'conc'")" 2
-    fi
+            "$(slq "$db" "SELECT count(*) FROM dataflow_model_registry WHERE application_id = 'conc'")" 2 ;;
+    esac
 done
+# Switching an existing project from the view to the table: the next migration replaces
+# mdc's view by the table and fills it.
+PV="$TMP/conc_switch"; rm -rf "$PV"; cp -r "$P" "$PV"
+printf 'sqlite: {dataflow_registry: table}\n' >>"$PV/mdc.yaml"; commit_all "$PV" "to the table"
+if mwrite "$PV"; then pass; else fail "dataflow switch: no migration for the setting"; fi
+db=$TMP/df_switch.db; rm -f "$db"
+if apply_all_sl "$db" "$PV"; then pass; else fail "dataflow switch (sqlite): migrations do not apply"; fi
+eq "dataflow switch (sqlite): a table now" "$(slq "$db" "SELECT type FROM sqlite_master WHERE name = 'dataflow_model_registry'")" table
+eq "dataflow switch (sqlite): one row per model" "$(df_rows "$db")" "$want_rows"
+check "dataflow switch: --check reads the table-mode state back" "$MDC" -C "$PV" migrate --check
+check "dataflow (sqlite): table-mode project --check clean" "$MDC" -C "$PR" migrate --check
 db=$TMP/shared.db
 if sla "$db" "$S1" && sla "$db" "$(nth "$TMP/conc2" sqlite 1)" && sla "$db" "$S2"; then pass
 else fail "two projects in one sqlite database: $(cat "$TMP/sla.out")"; fi

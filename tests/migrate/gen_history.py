@@ -171,6 +171,7 @@ class Gen:
         self.used_model_names = set()
         self.used_tables = set()
         self.step = 0
+        self.project_schema = "public"
         self.protected = set()     # fids ops must leave alone (until the cascade step)
 
     # ------------------------------------------------------------------ names and values
@@ -438,6 +439,8 @@ class Gen:
     def files(self):
         fs = {}
         L = ["project: prop", "dialects: [postgres, sqlite]", "max_risk: " + self.max_risk]
+        if self.project_schema != "public":
+            L.append("postgres: {schema: %s}" % self.project_schema)
         if self.reserved_models:
             L.append("reserved_models: [%s]" % ", ".join(self.reserved_models))
         fs["mdc.yaml"] = "\n".join(L) + "\n"
@@ -474,7 +477,7 @@ class Gen:
     def qual(self, m, d):
         t = '"%s"' % self.table_of(m)
         if d == "postgres":
-            return '"%s".%s' % (m.schema or "public", t)
+            return '"%s".%s' % (m.schema or self.project_schema, t)
         return t
 
     def canon(self, f, v):
@@ -776,6 +779,52 @@ class Gen:
         f.name = self.field_name("key")
         return {"op": "rename_pk", "model": m.name, "field": f.name, "from": old,
                 "rules": ["FIELD_RENAMED"]}
+
+    def op_add_cycle(self):
+        """Two new models referencing each other (a cycle created by a later migration)."""
+        a = self.make_model(fill=True)
+        b = self.make_model(fill=True)
+        self.models += [a, b]
+        a.fields.append(self.ref_field(b, action=self.r.choice(FK_ACTIONS + [None])))
+        b.fields.append(self.ref_field(a, action=self.r.choice(FK_ACTIONS + [None])))
+        return {"op": "add_cycle", "model": a.name, "other": b.name, "mids": [a.mid, b.mid],
+                "rules": ["MODEL_ADDED"]}
+
+    def op_remove_cycle(self):
+        """Remove two models that reference each other (and nothing else references)."""
+        for a in self.r.sample(self.models, len(self.models)):
+            for o, f in self.referenced_by(a):
+                if o is a or f.ref != a.mid:
+                    continue
+                b = o
+                if not any(g.ref == b.mid for g in a.fields):
+                    continue
+                pair = {a.mid, b.mid}
+                if any(x.mid not in pair for m in (a, b) for x, g in self.referenced_by(m) if g.ref == m.mid):
+                    continue
+                if any(g.fid in self.protected for m in (a, b) for g in m.fields):
+                    continue
+                if len(self.models) < 4:
+                    return None
+                for m in (a, b):
+                    for x, g in self.referenced_by(m):
+                        if g.shadow == m.mid:
+                            g.shadow = None
+                    self.models.remove(m)
+                    self.reserved_models.append(m.name)
+                return {"op": "remove_cycle", "model": a.name, "other": b.name, "mid": a.mid,
+                        "mids": [a.mid, b.mid], "rules": ["MODEL_REMOVED"]}
+        return None
+
+    def op_project_schema(self):
+        """Change the project's default PostgreSQL schema (mdc.yaml postgres.schema): every
+        model without its own schema moves."""
+        movers = [m for m in self.models if not m.schema]
+        if not movers:
+            return None
+        self.project_schema = self.r.choice([x for x in ["public", "app", "core"] if x != self.project_schema])
+        return {"op": "project_schema", "model": movers[0].name, "schema": self.project_schema,
+                "rules": ["SCHEMA_CHANGED"]}
 
     def typable(self, m, f):
         return not f.pk and f.ref is None and f.shadow is None
@@ -1124,7 +1173,8 @@ class Gen:
            ("remove_field", 2), ("remove_model", 1), ("widen", 3), ("narrow", 2),
            ("change_type", 2), ("make_nullable", 2), ("make_required", 2), ("default", 3),
            ("enum", 2), ("unique_field", 2), ("unique_multi", 2), ("check", 3), ("fk", 3),
-           ("index", 4), ("doc", 1), ("remove_bound_field", 1), ("rename_pk", 1)]
+           ("index", 4), ("doc", 1), ("remove_bound_field", 1), ("rename_pk", 1),
+           ("add_cycle", 1), ("remove_cycle", 1), ("project_schema", 1)]
 
     def random_op(self):
         names = [n for n, w in self.OPS for _ in range(w)]
@@ -1158,7 +1208,10 @@ class Gen:
                 ops = [self.random_op()]
                 while len(ops) < 3 and self.r.random() < 0.25:
                     ops.append(self.random_op())
-            if len(ops) > 1 and len(set(o.get("mid") for o in ops)) < len(ops):
+            touched = [m for o in ops for m in (o.get("mids") or [o.get("mid")])]
+            if o_project := [o for o in ops if o["op"] == "project_schema"]:
+                touched += [m.mid for m in self.models if not m.schema] * 2
+            if len(ops) > 1 and len(set(touched)) < len(touched):
                 # two changes to one model: the diff reports their combination
                 # (added+changed = added, changed twice = one change of another kind)
                 for o in ops:

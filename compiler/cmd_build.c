@@ -420,10 +420,12 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
         tree[0] = '\0'; /* the working tree is not HEAD's tree */
     }
     const char *hist_rev = a.rev ? a.rev : "HEAD";
+    double t0 = mdc_now_ms();
     if (a.history && commit[0] && mdc_history_compute(&hist, repo, hist_rev, &err) < 0) {
         rc = mdc_fail("history: %s", err.msg);
         goto done;
     }
+    mdc_phase("history", &t0);
 
     const mdc_project *p = c->reg->project;
     mdc_snapshot_info info;
@@ -459,6 +461,7 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
         rc = mdc_fail("%s", err.msg);
         goto done;
     }
+    mdc_phase("write", &t0);
     fprintf(stderr, "mdc: wrote %s (%zu documents, registry %s, version %s)\n", path,
             c->reg->ndocs, c->reg->checksum, info.registry_version);
     rc = 0;

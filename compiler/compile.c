@@ -306,21 +306,21 @@ static mdc_project *load_project_file(mdc_compilation *c, mdc_error *err, int *r
 }
 
 /* MDC_TIMING=1 prints how long each phase took (stderr), for benchmarks. */
-static double now_ms(void)
+double mdc_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void phase(const char *name, double *t0)
+void mdc_phase(const char *name, double *t0)
 {
     static int on = -1;
     if (on < 0) {
         const char *e = getenv("MDC_TIMING");
         on = e && *e && *e != '0';
     }
-    double t = now_ms();
+    double t = mdc_now_ms();
     if (on) fprintf(stderr, "mdc: %-10s %8.1f ms\n", name, t - *t0);
     *t0 = t;
 }
@@ -430,7 +430,7 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
 
     int rc = -1;
     file_result *results = NULL;
-    double t0 = now_ms();
+    double t0 = mdc_now_ms();
     if (mdc_state_open(&c->state, repo, o->kind, o->rev, err) < 0) goto done;
 
     int prc;
@@ -439,7 +439,7 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
     c->reg->project = p;
 
     if (mdc_state_list(c->state, p->model_dirs, p->nmodel_dirs, err) < 0) goto done;
-    phase("list", &t0);
+    mdc_phase("list", &t0);
     size_t nfiles = c->state->nfiles;
     results = calloc(nfiles ? nfiles : 1, sizeof *results);
     if (!results) {
@@ -451,7 +451,7 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
     const mdc_compilation *share = o->share;
     if (share && (!share->canonical || !same_defaults(share->reg->project, p))) share = NULL;
     if (compile_files(c, p, share, pick_threads(o->threads, nfiles), results, err) < 0) goto done;
-    phase("parse", &t0);
+    mdc_phase("parse", &t0);
 
     size_t ndocs = 0;
     for (size_t i = 0; i < nfiles; i++) ndocs += results[i].ndocs;
@@ -466,12 +466,12 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
     index_blobs(c, results);
 
     mdc_validate(c->arena, c->reg, &c->diags);
-    phase("validate", &t0);
+    mdc_phase("validate", &t0);
     if (c->diags.errors == 0) {
         mdc_canon_registry(c->arena, c->reg);
         c->canonical = true;
     }
-    phase("canon", &t0);
+    mdc_phase("canon", &t0);
     mdc_diags_sort(&c->diags);
     rc = 0;
 done:

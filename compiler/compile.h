@@ -53,4 +53,9 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
                 mdc_error *err);
 void mdc_compilation_free(mdc_compilation *c);
 
+/* MDC_TIMING=1: mdc_phase prints the milliseconds since *t0 under NAME (stderr) and resets
+ * *t0 to now; mdc_now_ms is the monotonic clock it uses. */
+double mdc_now_ms(void);
+void mdc_phase(const char *name, double *t0);
+
 #endif

@@ -650,6 +650,35 @@ static void registry_sync(pg *w)
            "$mdc$;\n");
 }
 
+/*
+ * PostgreSQL keeps a lock on every relation a transaction creates until COMMIT, in a shared
+ * table of max_locks_per_transaction x (max_connections + max_prepared_transactions) slots
+ * (6,400 by default).  A baseline of thousands of tables (each with its TOAST table and
+ * index, its key and its indexes) overflows it: "out of shared memory".  The setting needs a
+ * server restart, so the file cannot raise it; it says so up front instead.
+ */
+static void lock_note(pg *w)
+{
+    const mdc_sql_plan *p = w->p;
+    size_t locks = 0, tables = 0;
+    for (size_t i = 0; i < p->ntables; i++) {
+        const mdc_model *m = p->tables[i].new_;
+        if (!m || p->tables[i].old) continue;
+        tables++;
+        locks += 3 + (m->npk ? 1 : 0) + m->nuniques + m->nindexes; /* table, TOAST table and index */
+        for (size_t f = 0; f < m->nfields; f++) locks += m->fields[f].unique + m->fields[f].identity;
+    }
+    if (locks < 2000) return;
+    size_t need = (locks * 5 / 4 + 99) / 100; /* per connection slot, with default max_connections */
+    size_t setting = 64;
+    while (setting < need) setting *= 2;
+    OUT(w, "--\n-- This file creates %z tables in one transaction, about %z relation locks held until COMMIT.\n"
+           "-- PostgreSQL's default lock table holds 6,400 (max_locks_per_transaction = 64 x 100\n"
+           "-- connections): set max_locks_per_transaction = %z or more (a server restart) before\n"
+           "-- applying it, or it fails with \"out of shared memory\" and changes nothing.\n",
+        tables, locks, setting);
+}
+
 int mdc_sql_emit_pg(mdc_buf *out, const mdc_sql_plan *p, mdc_error *err)
 {
     (void)err;
@@ -674,6 +703,7 @@ int mdc_sql_emit_pg(mdc_buf *out, const mdc_sql_plan *p, mdc_error *err)
     }
 
     mdc_sql_header(out, p);
+    lock_note(&w);
     OUT(&w, "\nBEGIN;\n"
             "SET LOCAL standard_conforming_strings = on;\n");
     OUT(&w, "SET LOCAL mdc.application_id = %L;\n", p->project);

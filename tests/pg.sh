@@ -16,7 +16,8 @@
 # (not inside a private 0700 test dir, which the postgres user could not enter).
 # A distribution cluster on 5432 (Debian's postgresql package starts one) is ignored.
 #
-# Environment: PG_BIN overrides the directory holding initdb/pg_ctl/postgres.
+# Environment: PG_BIN overrides the directory holding initdb/pg_ctl/postgres; PG_SERVER_OPTS
+# adds server options (e.g. "-c max_locks_per_transaction=1024" for a 10,000-table baseline).
 
 _PG_EXIT_CMDS=()
 _PG_PREV_EXIT_TRAP=
@@ -118,7 +119,7 @@ pg_start() {
     for try in 1 2 3 4 5; do
         port=$(_pg_free_port) || break
         if _pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_LOG" -w -t 60 \
-                -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+                -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DIR -c fsync=off -c full_page_writes=off -c synchronous_commit=off ${PG_SERVER_OPTS:-}" \
                 start >"$PG_DIR/pg_ctl.log" 2>&1; then
             ok=1; break
         fi

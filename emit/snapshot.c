@@ -998,7 +998,7 @@ static int build(const char *build_path, const char *out_path, const mdc_registr
     }
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
-             "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+             "PRAGMA page_size=4096; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
              "PRAGMA foreign_keys=ON; PRAGMA application_id=%d; PRAGMA user_version=%d;",
              MDC_SNAPSHOT_APPLICATION_ID, MDC_SNAPSHOT_FORMAT_VERSION);
     if (exec(&s, pragmas) || exec(&s, "BEGIN") || create_schema(&s)) goto done;

@@ -8,6 +8,7 @@
 #include "history.h"
 
 #include <git2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,6 +215,44 @@ static int first_parents(git_repository *repo, const char *rev, git_oid **out, s
     return 0;
 }
 
+/*
+ * What a commit's definitions are made of: the ids of mdc.yaml and of each model folder
+ * (p's, relative to the project root at prefix) in the commit's tree, one line each.  Two
+ * commits with the same signature compile to the same registry, so the later one needs no
+ * compilation (most commits of a real repository do not touch the models).  Returns false
+ * when the commit cannot be read (the caller then compiles it).
+ */
+static bool signature(git_repository *git, const git_oid *commit, const char *prefix, const mdc_project *p,
+                      mdc_buf *sig)
+{
+    git_commit *c = NULL;
+    git_tree *tree = NULL;
+    bool ok = false;
+    mdc_buf_clear(sig);
+    if (git_commit_lookup(&c, git, commit) < 0 || git_commit_tree(&tree, c) < 0) goto done;
+    for (size_t i = 0; i <= p->nmodel_dirs; i++) {
+        const char *rel = i < p->nmodel_dirs ? p->model_dirs[i] : "mdc.yaml";
+        bool root = strcmp(rel, ".") == 0 || !*rel;
+        char path[4096];
+        int n = snprintf(path, sizeof path, "%s%s", prefix, root ? "" : rel);
+        if (n < 0 || (size_t)n >= sizeof path) goto done;
+        while (n > 0 && path[n - 1] == '/') path[--n] = '\0';
+        char hex[41] = "-";
+        git_tree_entry *e = NULL;
+        if (!*path)
+            git_oid_tostr(hex, sizeof hex, git_tree_id(tree));
+        else if (git_tree_entry_bypath(&e, tree, path) == 0)
+            git_oid_tostr(hex, sizeof hex, git_tree_entry_id(e));
+        git_tree_entry_free(e);
+        mdc_buf_printf(sig, "%s %s\n", rel, hex);
+    }
+    ok = true;
+done:
+    git_tree_free(tree);
+    git_commit_free(c);
+    return ok;
+}
+
 int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_error *err)
 {
     *out = NULL;
@@ -232,8 +271,15 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_
     mdc_registry empty;
     memset(&empty, 0, sizeof empty);
     int rc = 0;
+    mdc_buf sig = MDC_BUF_INIT, last_sig = MDC_BUF_INIT; /* of the last compiled commit */
+    const mdc_project *last_project = NULL;
 
     for (size_t i = 0; i < nchain; i++) {
+        if (last_project && signature(mdc_repo_git(repo), &chain[i], mdc_repo_prefix(repo), last_project, &sig) &&
+            sig.len == last_sig.len && memcmp(sig.ptr, last_sig.ptr, sig.len) == 0) {
+            h->ncommits++; /* the same definitions as the last compiled commit: nothing changed */
+            continue;
+        }
         char hex[41];
         git_oid_tostr(hex, sizeof hex, &chain[i]);
         mdc_compilation *c = NULL;
@@ -244,6 +290,9 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_
         }
         mdc_ptrvec_push(h->arena, &comps, c);
         h->ncommits++;
+        last_project = c->has_project ? c->reg->project : NULL;
+        if (last_project && !signature(mdc_repo_git(repo), &chain[i], mdc_repo_prefix(repo), last_project, &last_sig))
+            last_project = NULL;
         if (!c->has_project || c->diags.errors) continue; /* before mdc, or a broken commit */
         mdc_diags dd;
         mdc_diags_init(&dd, h->arena);
@@ -254,6 +303,8 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_
         prev_comp = c;
     }
     free(chain);
+    mdc_buf_free(&sig);
+    mdc_buf_free(&last_sig);
     /* Compilations are no longer needed: entries copied what they keep. */
     for (size_t i = comps.n; i-- > 0;) mdc_compilation_free(comps.v[i]);
     free(w.tracks);

@@ -120,6 +120,17 @@ for e in json.load(open(sys.argv[1]))["entries"]:
 "$MDC" -C "$L" log Item >"$TMP/log.txt" || fail "log (text)"
 eq "log: the branch's own commits are not listed" "$(grep -c -E "$(git -C "$L" rev-parse --short=12 feat)|$(git -C "$L" rev-parse --short=12 feat~1)" "$TMP/log.txt")" 0
 eq "log: three entries in text" "$(grep -c -E '^  [0-9a-f]{12} ' "$TMP/log.txt")" 3
+# Commits that do not touch the definitions are passed over without compiling them; a
+# change of mdc.yaml alone is not one of them.
+for i in 1 2 3; do echo "$i" >>"$L/README"; commit_all "$L" "docs $i"; done
+printf 'postgres: {schema: app}\n' >>"$L/mdc.yaml"; GIT_COMMITTER_DATE="2024-01-06T00:00:00Z" commit_all "$L" "schema"
+echo 4 >>"$L/README"; commit_all "$L" "docs 4"
+"$MDC" -C "$L" log Item --format json >"$TMP/log2.json" || fail "log after docs-only commits"
+eq "log: docs-only commits add nothing, mdc.yaml's change is seen" "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["commits"], " ".join(e["version"] + ":" + ",".join(e["rules"]) for e in d["entries"]))' "$TMP/log2.json")" \
+    "8 1.0.0:MODEL_ADDED 1.1.0:FIELD_ADDED_NULLABLE 1.2.0:FIELD_ADDED_NULLABLE,FIELD_ADDED_WITH_DEFAULT 2.0.0:SCHEMA_CHANGED"
 
 # ================================================================== C. diff --staged in a hook
 H="$TMP/hook"; new_repo "$H"; mkdir -p "$H/models"

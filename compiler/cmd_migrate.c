@@ -288,6 +288,8 @@ typedef struct dialect_run {
     size_t nfiles;
     mdc_registry *base;   /* recorded state of the newest file (or an empty registry) */
     const char *prev_version; /* registry version recorded by the newest file, or NULL */
+    char *state_json;     /* the recorded state's JSON text (malloc), or NULL */
+    size_t state_len;
 } dialect_run;
 
 /* "(registry version X)" in the header of a migration file. */
@@ -301,7 +303,10 @@ static const char *recorded_version(mdc_arena *a, const char *text)
     return mdc_strndup(a, p, (size_t)(e - p));
 }
 
-static int load_base(mdc_arena *a, dialect_run *r, mdc_error *err)
+/* Reads the state recorded by r's newest file.  The dialect folders usually record the same
+ * state: when `other` (an earlier run, or NULL) read the same text, its registry is reused
+ * instead of parsing and checksumming the whole registry once more. */
+static int load_base(mdc_arena *a, dialect_run *r, const dialect_run *other, mdc_error *err)
 {
     r->base = mdc_new(a, mdc_registry);
     if (!r->nfiles) return 0;
@@ -325,10 +330,14 @@ static int load_base(mdc_arena *a, dialect_run *r, mdc_error *err)
         return mdc_error_set(err, "%s/%s: no recorded registry state (the `-- mdc:state` line) %s", r->rel_dir,
                              newest, found < 0 ? "is malformed" : "was found: was it written by mdc?");
     }
+    r->state_json = json;
+    r->state_len = jlen;
+    if (other && other->state_json && other->state_len == jlen && memcmp(other->state_json, json, jlen) == 0) {
+        r->base = other->base;
+        return 0;
+    }
     const char *rel = mdc_printf(a, "%s/%s", r->rel_dir, newest);
-    rc = mdc_canon_read_state(&r->base, a, json, jlen, rel, err);
-    free(json);
-    return rc;
+    return mdc_canon_read_state(&r->base, a, json, jlen, rel, err);
 }
 
 static int check_sum(dialect_run *r, bool *ok, mdc_error *err)
@@ -416,6 +425,7 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
         rc = mdc_fail("%s", err.msg);
         goto done;
     }
+    double t0 = mdc_now_ms();
     mdc_compile_opts co = {o.to ? MDC_STATE_REV : MDC_STATE_WORKTREE, o.to, 0, NULL};
     if (mdc_compile(&head, repo, &co, &err) < 0) {
         rc = mdc_fail("%s", err.msg);
@@ -434,6 +444,7 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
     const mdc_registry *hreg = head->reg;
     const mdc_project *proj = hreg->project;
     mdc_risk max_risk = o.max_risk >= 0 ? (mdc_risk)o.max_risk : proj->max_risk;
+    t0 = mdc_now_ms();
 
     for (int d = 0; d < 2; d++) {
         mdc_dialect dl = d == 0 ? MDC_DIALECT_POSTGRES : MDC_DIALECT_SQLITE;
@@ -445,13 +456,14 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
         r->rel_dir = mdc_printf(a, "%s/%s", proj->migrations ? proj->migrations : "migrations", mdc_dialect_name(dl));
         if (asprintf(&r->dir, "%s/%s", mdc_repo_root(repo), r->rel_dir) < 0) goto done;
         r->files = list_migrations(r->dir, &r->nfiles);
-        if (load_base(a, r, &err) < 0) {
+        if (load_base(a, r, nruns > 1 ? &runs[0] : NULL, &err) < 0) {
             fprintf(stderr, "mdc: %s\n", err.msg);
             rc = 1;
             goto done;
         }
     }
 
+    mdc_phase("from-state", &t0);
     rc = 0;
     for (size_t i = 0; i < nruns; i++) {
         dialect_run *r = &runs[i];
@@ -548,12 +560,12 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
             rc = mdc_fail("%s", err.msg);
             goto done;
         }
+        mdc_phase(mdc_printf(a, "sql %s", dname), &t0);
         const char *fname = mdc_printf(a, "%s.sql", stem);
         if (!o.write) {
             mdc_buf_printf(&out, "-- ==> %s/%s%s\n", r->rel_dir, o.down ? "(down) " : "", fname);
             mdc_buf_put(&out, sql.ptr, sql.len);
             mdc_buf_free(&sql);
-            (void)dname;
             continue;
         }
         if (mkdirs(r->dir) < 0 || write_atomic(r->dir, fname, sql.ptr, sql.len, false) < 0) {
@@ -584,6 +596,7 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
 done:
     for (size_t i = 0; i < nruns; i++) {
         free(runs[i].dir);
+        free(runs[i].state_json);
         free_list(runs[i].files, runs[i].nfiles);
     }
     mdc_buf_free(&out);

@@ -34,10 +34,16 @@ void mdc_sql_ident(mdc_buf *b, const char *s)
 
 void mdc_sql_str(mdc_buf *b, const char *s, size_t len)
 {
+    /* runs between quotes are copied whole: registry states are megabytes of text */
+    mdc_buf_grow(b, len + 2);
     mdc_buf_putc(b, '\'');
-    for (size_t i = 0; s && i < len; i++) {
-        if (s[i] == '\'') mdc_buf_putc(b, '\'');
-        mdc_buf_putc(b, s[i]);
+    size_t i = 0;
+    while (s && i < len) {
+        const char *q = memchr(s + i, '\'', len - i);
+        size_t run = q ? (size_t)(q - (s + i)) + 1 : len - i; /* through the quote */
+        mdc_buf_put(b, s + i, run);
+        if (q) mdc_buf_putc(b, '\'');
+        i += run;
     }
     mdc_buf_putc(b, '\'');
 }
@@ -498,19 +504,21 @@ int mdc_sql_find_state(const char *text, size_t len, char **json, size_t *json_l
         if (end - i > tlen + 1 && text[i] == '\'' && memcmp(text + end - tlen, tag, tlen) == 0) {
             size_t stop = end - tlen;
             mdc_buf b = MDC_BUF_INIT;
+            mdc_buf_grow(&b, stop - i);
             size_t k = i + 1;
             bool closed = false;
             while (k < stop) {
-                if (text[k] == '\'') {
-                    if (k + 1 < stop && text[k + 1] == '\'') {
-                        mdc_buf_putc(&b, '\'');
-                        k += 2;
-                        continue;
-                    }
-                    closed = k + 1 == stop;
-                    break;
+                const char *q = memchr(text + k, '\'', stop - k);
+                if (!q) break; /* never closed */
+                size_t at = (size_t)(q - text);
+                mdc_buf_put(&b, text + k, at - k);
+                if (at + 1 < stop && text[at + 1] == '\'') {
+                    mdc_buf_putc(&b, '\'');
+                    k = at + 2;
+                    continue;
                 }
-                mdc_buf_putc(&b, text[k++]);
+                closed = at + 1 == stop;
+                break;
             }
             if (closed) {
                 free(*json);

@@ -614,22 +614,25 @@ static void record(pg *w)
 static void registry_sync(pg *w)
 {
     const mdc_sql_plan *p = w->p;
+    /* Only names and checksums are listed here: the definitions come from the state this
+     * file just recorded (or, going down, the one it returned to), so the file does not
+     * carry the whole registry twice. */
     OUT(w, "-- DataFlow discovers models through dataflow_model_registry: the seed-000 view, or\n"
            "-- (DataFlow 0.4+) a table of that name, which gets one row per model.\n"
-           "CREATE TEMP TABLE mdc_models (model_name TEXT, model_checksum TEXT, model_definitions TEXT) ON COMMIT DROP;\n");
+           "CREATE TEMP TABLE mdc_models (model_name TEXT, model_checksum TEXT) ON COMMIT DROP;\n");
     const mdc_registry *r = p->to;
     size_t n = 0;
     for (size_t i = 0; i < r->ndocs; i++) {
         const mdc_doc *d = r->docs[i];
         if (d->kind != MDC_KIND_MODEL) continue;
-        OUT(w, "%s(%L, %L, %L)", n++ ? ",\n    " : "INSERT INTO mdc_models VALUES\n    ", d->name, d->checksum,
-            d->canonical_json ? d->canonical_json : "{}");
+        OUT(w, "%s(%L, %L)", n++ ? ",\n    " : "INSERT INTO mdc_models VALUES\n    ", d->name, d->checksum);
     }
     if (n) OUT(w, ";\n");
     mdc_buf_puts(w->b, "DO $mdc$\n"
            "DECLARE\n"
            "    app text := current_setting('mdc.application_id');\n"
            "    kind \"char\";\n"
+           "    state jsonb;\n"
            "    r record;\n"
            "BEGIN\n"
            "    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = to_regclass('dataflow_model_registry');\n"
@@ -639,8 +642,14 @@ static void registry_sync(pg *w)
            "             'FROM dataflow_migrations WHERE model_registry_sync = TRUE AND status = ''applied'' '\n"
            "             'ORDER BY applied_at DESC';\n"
            "    ELSIF kind IN ('r', 'p') THEN\n"
+           "        SELECT model_definitions INTO state FROM dataflow_migrations\n"
+           "            WHERE application_id = app AND status = 'applied' AND model_registry_sync\n"
+           "            ORDER BY applied_at DESC NULLS LAST, created_at DESC NULLS LAST LIMIT 1;\n"
            "        EXECUTE format('DELETE FROM dataflow_model_registry WHERE application_id = %L', app);\n"
-           "        FOR r IN SELECT * FROM mdc_models ORDER BY model_name LOOP\n"
+           "        FOR r IN SELECT m.model_name, m.model_checksum, d AS model_definitions\n"
+           "                 FROM mdc_models m JOIN jsonb_array_elements(coalesce(state->'documents', '[]')) d\n"
+           "                   ON d->>'kind' = 'model' AND d->>'name' = m.model_name\n"
+           "                 ORDER BY m.model_name LOOP\n"
            "            EXECUTE format('INSERT INTO dataflow_model_registry (model_name, model_checksum, '\n"
            "                           'model_definitions, application_id) VALUES (%L, %L, %L, %L)',\n"
            "                           r.model_name, r.model_checksum, r.model_definitions, app);\n"

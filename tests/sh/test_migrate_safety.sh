@@ -13,7 +13,10 @@
 #      migrations apply, the text arrives verbatim (COMMENT, DEFAULT, recorded JSON) and a
 #      canary table survives; raw SQL that is not one expression is rejected;
 #   D. the max-risk gate, `mdc migrate --check` (missing migration, edited old migration,
-#      clean), and the examples/metadata baseline on PostgreSQL and SQLite.
+#      clean), and the examples/metadata baseline on PostgreSQL and SQLite;
+#   E. values that do not fit a narrowed or changed type stop the migration; values that fit
+#      go through;
+#   F. `mdc migrate --down` applied after its forward migration restores the baseline.
 source "$(dirname "$0")/lib.sh"
 source "$MDC_SRC/tests/pg.sh"
 
@@ -620,6 +623,65 @@ for change in "big: int64/big: int16" "s: string(10)/s: string(4)" "t: string/t:
         eq "fits ($d): '$to' keeps the values" "$b1" "7|abc|42"
     done
     git -C "$N" reset -q --hard HEAD~2
+done
+
+# ================================================================== F. --down on real databases
+# `mdc migrate --down` prints the reverse of the migration `--write` is about to write.
+# Applied after it, the database is back at the baseline: the same catalog, the forward
+# row gone (the guard accepts the forward file again), DataFlow's registry table back to the
+# baseline's models.
+D="$TMP/down"; project "$D" downp
+cat >"$D/models/m.yaml" <<'Y'
+kind: model
+name: Item
+fields:
+  id: {type: int64, primary_key: true}
+  name: string
+Y
+commit_all "$D" v1; mwrite "$D"
+cat >>"$D/models/m.yaml" <<'Y'
+  note: {type: string, nullable: true}
+indexes:
+  - {fields: [note]}
+---
+kind: model
+name: Tag
+fields:
+  id: {type: int64, primary_key: true}
+  item_id: {type: int64, references: Item, on_delete: cascade}
+Y
+commit_all "$D" v2
+"$MDC" -C "$D" migrate --down --dialect postgres >"$TMP/down_pg.sql" 2>/dev/null || fail "down: --down (postgres)"
+"$MDC" -C "$D" migrate --down --dialect sqlite >"$TMP/down_sl.sql" 2>/dev/null || fail "down: --down (sqlite)"
+mwrite "$D"
+check "down (postgres): says what it cannot restore" grep -q 'irreversible' "$TMP/down_pg.sql"
+for d in postgres sqlite; do
+    [ $d = postgres ] && [ "$HAVE_PG" = 0 ] && continue
+    if [ $d = postgres ]; then
+        pg_newdb down_ref; pga down_ref "$(nth "$D" postgres 1)"; catalog pg down_ref >"$TMP/down0.json"
+        pg_newdb down; pgq down "$DF_BASE $DF_EXT DROP VIEW dataflow_model_registry; $DF_REG" >/dev/null
+        pga down "$(nth "$D" postgres 1)" && pga down "$(nth "$D" postgres 2)" || fail "down (postgres): forward: $(cat "$TMP/pga.out")"
+        eq "down (postgres): registry rows after the forward migration" \
+            "$(pgq down "SELECT string_agg(model_name, ',' ORDER BY model_name) FROM dataflow_model_registry WHERE application_id = 'downp'")" "Item,Tag"
+        if pga down "$TMP/down_pg.sql"; then pass; else fail "down (postgres): the reverse does not apply: $(cat "$TMP/pga.out")"; fi
+        catalog pg down >"$TMP/down1.json"
+        eq "down (postgres): the forward row is gone" "$(pgq down "SELECT count(*) FROM dataflow_migrations WHERE application_id = 'downp'")" 1
+        eq "down (postgres): registry rows back at the baseline" \
+            "$(pgq down "SELECT string_agg(model_name || '=' || model_checksum || '/' || (model_definitions->>'name'), ',' ORDER BY model_name) FROM dataflow_model_registry WHERE application_id = 'downp'")" \
+            "Item=$("$MDC" -C "$D" hash --rev HEAD~2 --format json | python3 -c 'import json,sys; print([x["checksum"] for x in json.load(sys.stdin)["documents"] if x["name"]=="Item"][0])')/Item"
+        if pga down "$TMP/down_pg.sql"; then fail "down (postgres): the reverse applied twice"; else pass; fi
+        if pga down "$(nth "$D" postgres 2)"; then pass; else fail "down (postgres): the forward file does not apply again: $(cat "$TMP/pga.out")"; fi
+    else
+        rm -f "$TMP/down_ref.db" "$TMP/down.db"
+        sla "$TMP/down_ref.db" "$(nth "$D" sqlite 1)"; catalog sqlite "$TMP/down_ref.db" >"$TMP/down0.json"
+        sla "$TMP/down.db" "$(nth "$D" sqlite 1)" && sla "$TMP/down.db" "$(nth "$D" sqlite 2)" || fail "down (sqlite): forward: $(cat "$TMP/sla.out")"
+        if sla "$TMP/down.db" "$TMP/down_sl.sql"; then pass; else fail "down (sqlite): the reverse does not apply: $(cat "$TMP/sla.out")"; fi
+        catalog sqlite "$TMP/down.db" >"$TMP/down1.json"
+        eq "down (sqlite): the forward row is gone" "$(slq "$TMP/down.db" "SELECT count(*) FROM dataflow_migrations WHERE application_id = 'downp'")" 1
+        if sla "$TMP/down.db" "$TMP/down_sl.sql"; then fail "down (sqlite): the reverse applied twice"; else pass; fi
+        if sla "$TMP/down.db" "$(nth "$D" sqlite 2)"; then pass; else fail "down (sqlite): the forward file does not apply again: $(cat "$TMP/sla.out")"; fi
+    fi
+    check "down ($d): the catalog is the baseline's" catalog diff "$TMP/down0.json" "$TMP/down1.json"
 done
 
 pg_stop

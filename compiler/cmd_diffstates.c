@@ -31,8 +31,8 @@ static int compile_side(mdc_diff_states *ds, const mdc_state_side *s, const mdc_
     return 0;
 }
 
-int mdc_diff_states_open(mdc_diff_states *ds, const char *dir, const mdc_state_side *base,
-                         const mdc_state_side *head)
+static int open_states(mdc_diff_states *ds, const char *dir, const mdc_state_side *base,
+                       const mdc_state_side *head)
 {
     memset(ds, 0, sizeof *ds);
     mdc_error err = {{0}};
@@ -64,6 +64,15 @@ int mdc_diff_states_open(mdc_diff_states *ds, const char *dir, const mdc_state_s
         ds->diff = mdc_diff_registries(ds->arena, ds->base_reg, ds->head->reg, &ds->diags);
     mdc_diags_sort(&ds->diags);
     return 0;
+}
+
+/* On failure everything opened so far is released: the caller has nothing to close. */
+int mdc_diff_states_open(mdc_diff_states *ds, const char *dir, const mdc_state_side *base,
+                         const mdc_state_side *head)
+{
+    int rc = open_states(ds, dir, base, head);
+    if (rc) mdc_diff_states_close(ds);
+    return rc;
 }
 
 void mdc_diff_states_close(mdc_diff_states *ds)

@@ -28,6 +28,7 @@ typedef struct mdc_diff_states {
  * Opens the repository (dir: -C, or NULL), compiles both sides and diffs them.  Returns 0,
  * or an exit status (2) after printing why it cannot run: bad revision, or a base that does
  * not compile.  Head errors are not a failure here: ds->head->diags has them, ds->diff is NULL.
+ * On failure everything is released (there is nothing to close).
  */
 int mdc_diff_states_open(mdc_diff_states *ds, const char *dir, const mdc_state_side *base,
                          const mdc_state_side *head);

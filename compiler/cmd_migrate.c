@@ -425,7 +425,6 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
         rc = mdc_fail("%s", err.msg);
         goto done;
     }
-    double t0 = mdc_now_ms();
     mdc_compile_opts co = {o.to ? MDC_STATE_REV : MDC_STATE_WORKTREE, o.to, 0, NULL};
     if (mdc_compile(&head, repo, &co, &err) < 0) {
         rc = mdc_fail("%s", err.msg);
@@ -444,7 +443,7 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
     const mdc_registry *hreg = head->reg;
     const mdc_project *proj = hreg->project;
     mdc_risk max_risk = o.max_risk >= 0 ? (mdc_risk)o.max_risk : proj->max_risk;
-    t0 = mdc_now_ms();
+    double t0 = mdc_now_ms(); /* MDC_TIMING: reading the recorded states, then each dialect's SQL */
 
     for (int d = 0; d < 2; d++) {
         mdc_dialect dl = d == 0 ? MDC_DIALECT_POSTGRES : MDC_DIALECT_SQLITE;

@@ -459,6 +459,15 @@ static bool registry_table(const mdc_sql_plan *p)
     return p->to->project && p->to->project->sqlite_registry_table;
 }
 
+/* A check that stops the file at once: inserting its row into temp."mdc_check" with ok not 1
+ * raises RAISE(ABORT, message) (see the file comment: sqlite3_exec() stops there). */
+static void abort_trigger(lite *w, const char *key, const char *message)
+{
+    OUT(w, "CREATE TEMP TRIGGER %I BEFORE INSERT ON \"mdc_check\" WHEN NEW.\"k\" = %L AND NEW.\"ok\" IS NOT 1 "
+           "BEGIN SELECT RAISE(ABORT, %L); END;\n",
+        mdc_printf(w->a, "mdc_check_%s", key), key, message);
+}
+
 static void preamble(lite *w)
 {
     const mdc_sql_plan *p = w->p;
@@ -473,21 +482,18 @@ static void preamble(lite *w)
      * without the seed-000 columns cannot be extended by a script that must also run where
      * they exist, and rebuilding a table mdc does not own could lose what it does not know.
      * So the file stops and says exactly what to run. */
-    OUT(w, "CREATE TEMP TRIGGER \"mdc_check_columns\" BEFORE INSERT ON \"mdc_check\" WHEN NEW.\"k\" = 'columns' AND "
-           "NEW.\"ok\" IS NOT 1 BEGIN SELECT RAISE(ABORT, %L); END;\n",
+    abort_trigger(w, "columns",
         "mdc: dataflow_migrations lacks the registry columns of DataFlow seed 000: run ALTER TABLE "
         "dataflow_migrations ADD COLUMN model_definitions TEXT; ALTER TABLE dataflow_migrations ADD COLUMN "
         "application_id TEXT; ALTER TABLE dataflow_migrations ADD COLUMN model_registry_sync INTEGER DEFAULT 0; "
         "(only those missing), then apply this file again; nothing was changed");
-    OUT(w, "CREATE TEMP TRIGGER \"mdc_check_registry\" BEFORE INSERT ON \"mdc_check\" WHEN NEW.\"k\" = 'registry' AND "
-           "NEW.\"ok\" IS NOT 1 BEGIN SELECT RAISE(ABORT, %L); END;\n",
+    abort_trigger(w, "registry",
         registry_table(p) ? "mdc: this file was written for a dataflow_model_registry table (mdc.yaml sqlite: "
                             "{dataflow_registry: table}), but this database has a view of that name; nothing was changed"
                           : "mdc: dataflow_model_registry is a table in this database (DataFlow 0.4+): set `sqlite: "
                             "{dataflow_registry: table}` in mdc.yaml, so that migrations fill it, and write the "
                             "migration again; nothing was changed");
-    OUT(w, "CREATE TEMP TRIGGER \"mdc_check_guard\" BEFORE INSERT ON \"mdc_check\" WHEN NEW.\"k\" = 'guard' AND "
-           "NEW.\"ok\" IS NOT 1 BEGIN SELECT RAISE(ABORT, %L); END;\n",
+    abort_trigger(w, "guard",
         mdc_printf(w->a,
                    "mdc: refusing to apply %s: the newest recorded migration of application %s is not the one this "
                    "file follows (%s); wrong order, a skipped file or a second application; nothing was changed",

@@ -421,7 +421,7 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
     }
     const char *hist_rev = a.rev ? a.rev : "HEAD";
     double t0 = mdc_now_ms();
-    if (a.history && commit[0] && mdc_history_compute(&hist, repo, hist_rev, &err) < 0) {
+    if (a.history && commit[0] && mdc_history_compute(&hist, repo, hist_rev, c, &err) < 0) {
         rc = mdc_fail("history: %s", err.msg);
         goto done;
     }

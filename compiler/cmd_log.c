@@ -92,7 +92,7 @@ int mdc_cmd_log(const mdc_global *g, int argc, char **argv)
     mdc_repo *repo = NULL;
     if (mdc_repo_open(&repo, g->dir, &err) < 0) return mdc_fail("%s", err.msg);
     mdc_history *h = NULL;
-    if (mdc_history_compute(&h, repo, rev, &err) < 0) {
+    if (mdc_history_compute(&h, repo, rev, NULL, &err) < 0) {
         mdc_repo_free(repo);
         return mdc_fail("%s", err.msg);
     }

@@ -253,7 +253,8 @@ done:
     return ok;
 }
 
-int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_error *err)
+int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
+                        const mdc_compilation *share, mdc_error *err)
 {
     *out = NULL;
     git_oid *chain = NULL;
@@ -283,7 +284,7 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_
         char hex[41];
         git_oid_tostr(hex, sizeof hex, &chain[i]);
         mdc_compilation *c = NULL;
-        mdc_compile_opts o = {MDC_STATE_REV, hex, 0, prev_comp};
+        mdc_compile_opts o = {MDC_STATE_REV, hex, 0, prev_comp ? prev_comp : share};
         if (mdc_compile(&c, repo, &o, err) < 0) {
             rc = -1;
             break;

@@ -17,6 +17,8 @@
 #include "../model/error.h"
 #include "source.h"
 
+struct mdc_compilation; /* compile.h */
+
 typedef struct mdc_history_entry {
     mdc_kind kind;
     const char *name;
@@ -37,10 +39,14 @@ typedef struct mdc_history {
 } mdc_history;
 
 /*
- * Computes the history of every document up to rev (a revision; NULL = HEAD).
- * Fails (-1) when rev cannot be resolved or a commit cannot be read.
+ * Computes the history of every document up to rev (a revision; NULL = HEAD).  share
+ * (optional): a compilation of the same repository, typically of rev itself or of the
+ * working tree, whose documents the first compiled commit reuses instead of parsing its
+ * files again (most of a repository's files are the same at every commit); it must outlive
+ * the call.  Fails (-1) when rev cannot be resolved or a commit cannot be read.
  */
-int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev, mdc_error *err);
+int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
+                        const struct mdc_compilation *share, mdc_error *err);
 void mdc_history_free(mdc_history *h);
 
 /* The newest entry of (kind, name), or NULL when the document never existed. */

@@ -8,10 +8,11 @@
  * registry/README.md ("Snapshot format"); applications read it through libmdc
  * (registry/include/mdc/registry.h) or as plain SQLite.
  *
- * The same input gives a byte-identical file: fixed page size, fixed DDL text, rows in
- * sorted order, one transaction, no wall clock (compiled_at is the commit time), and a
- * final VACUUM INTO that lays the pages out compactly.  The file is built next to the
- * target and renamed over it, so a reader never sees half a snapshot.
+ * The same input gives a byte-identical file: a page size that depends on the content
+ * only (4096, or 65536 from MDC_SNAPSHOT_LARGE_BYTES of canonical JSON on), fixed DDL
+ * text, rows in sorted order, one transaction into a fresh file (no free pages), no wall
+ * clock (compiled_at is the commit time).  The file is built next to the target and
+ * renamed over it, so a reader never sees half a snapshot.
  */
 #ifndef MDC_SNAPSHOT_H
 #define MDC_SNAPSHOT_H
@@ -28,6 +29,8 @@
 #define MDC_SNAPSHOT_APPLICATION_ID 0x4D444352
 /* PRAGMA user_version: the snapshot format version written by this code. */
 #define MDC_SNAPSHOT_FORMAT_VERSION 1
+/* From this many bytes of canonical JSON on, snapshots use 64 KiB pages (emit/snapshot.c). */
+#define MDC_SNAPSHOT_LARGE_BYTES (1u << 20)
 
 /* What the registry itself does not know: where and when it was compiled.  Every
  * string is borrowed; NULL strings are written as "". */

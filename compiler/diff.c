@@ -831,6 +831,50 @@ static long find_index(const mdc_registry *r, mdc_kind kind, const char *name)
     return -1;
 }
 
+static int cmp_kind_name(const mdc_doc *a, const mdc_doc *b)
+{
+    if (a == b) return 0;
+    if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* Strictly increasing by (kind, name): what a compiled registry is after validation
+ * dropped the duplicates. */
+static bool strictly_sorted(const mdc_registry *r)
+{
+    for (size_t i = 1; i < r->ndocs; i++)
+        if (cmp_kind_name(r->docs[i - 1], r->docs[i]) >= 0) return false;
+    return true;
+}
+
+/* head_pair[j] = the base document with head document j's (kind, name).  Sorted
+ * registries pair in one merge walk; others by a binary search per document. */
+static void pair_by_name(const mdc_registry *base, const mdc_registry *head,
+                         const mdc_doc **head_pair, bool *base_used)
+{
+    if (strictly_sorted(base) && strictly_sorted(head)) {
+        for (size_t i = 0, j = 0; i < base->ndocs && j < head->ndocs;) {
+            int c = cmp_kind_name(base->docs[i], head->docs[j]);
+            if (c == 0) {
+                head_pair[j++] = base->docs[i];
+                base_used[i++] = true;
+            } else if (c < 0) {
+                i++;
+            } else {
+                j++;
+            }
+        }
+        return;
+    }
+    for (size_t j = 0; j < head->ndocs; j++) {
+        const mdc_doc *hd = head->docs[j];
+        long i = find_index(base, hd->kind, hd->name);
+        if (i < 0) continue;
+        head_pair[j] = base->docs[i];
+        base_used[i] = true;
+    }
+}
+
 static int cmp_doc_diff(const void *pa, const void *pb)
 {
     const mdc_doc_diff *a = *(const mdc_doc_diff *const *)pa;
@@ -856,13 +900,7 @@ mdc_diff *mdc_diff_registries(mdc_arena *a, const mdc_registry *base, const mdc_
     const mdc_doc **head_pair = mdc_new_array(a, const mdc_doc *, head->ndocs + 1);
 
     /* 1. pair by (kind, name); 2. models by renamed_from onto an unpaired base model. */
-    for (size_t j = 0; j < head->ndocs; j++) {
-        const mdc_doc *hd = head->docs[j];
-        long i = find_index(base, hd->kind, hd->name);
-        if (i < 0) continue;
-        head_pair[j] = base->docs[i];
-        base_used[i] = true;
-    }
+    pair_by_name(base, head, head_pair, base_used);
     c.ren_from = mdc_new_array(a, const char *, head->ndocs + 1);
     c.ren_to = mdc_new_array(a, const char *, head->ndocs + 1);
     for (size_t j = 0; j < head->ndocs; j++) {
@@ -885,6 +923,9 @@ mdc_diff *mdc_diff_registries(mdc_arena *a, const mdc_registry *base, const mdc_
     for (size_t j = 0; j < head->ndocs; j++) {
         const mdc_doc *hd = head->docs[j];
         const mdc_doc *bd = head_pair[j];
+        /* The very same document on both sides (shared between the compilations, which
+         * happens to most documents of a history walk): nothing can have changed. */
+        if (bd == hd && !hd->version.present) continue;
         doc_builder b = start_doc(&c, hd->kind, bd, hd);
         if (!bd) {
             hit(&c, &b, kind_rule(hd->kind, "added"), NULL, hd->name_loc, -1, -1, "%s `%s` added",

@@ -103,6 +103,7 @@ static void record(walker *w, const mdc_doc *d, mdc_kind kind, const char *name,
     e->bump = bump;
     e->rules_json = rules_json(w->h->arena, dd);
     e->removed = removed;
+    e->order = w->entries.n;
     mdc_ptrvec_push(w->h->arena, &w->entries, e);
 }
 
@@ -172,8 +173,8 @@ static int cmp_entry(const void *pa, const void *pb)
     if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
     int c = strcmp(a->name, b->name);
     if (c) return c;
-    /* stable: pointers were pushed in commit order */
-    return a < b ? -1 : a > b;
+    /* commit order (not the entries' addresses: arena blocks are not in address order) */
+    return a->order < b->order ? -1 : a->order > b->order;
 }
 
 /* The first-parent chain from rev to the root, oldest first. */
@@ -276,11 +277,13 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
     const mdc_project *last_project = NULL;
 
     for (size_t i = 0; i < nchain; i++) {
+        double ts = mdc_now_ms();
         if (last_project && signature(mdc_repo_git(repo), &chain[i], mdc_repo_prefix(repo), last_project, &sig) &&
             sig.len == last_sig.len && memcmp(sig.ptr, last_sig.ptr, sig.len) == 0) {
             h->ncommits++; /* the same definitions as the last compiled commit: nothing changed */
             continue;
         }
+        mdc_phase("sig", &ts);
         char hex[41];
         git_oid_tostr(hex, sizeof hex, &chain[i]);
         mdc_compilation *c = NULL;
@@ -297,9 +300,12 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
         if (!c->has_project || c->diags.errors) continue; /* before mdc, or a broken commit */
         mdc_diags dd;
         mdc_diags_init(&dd, h->arena);
+        double t0 = mdc_now_ms();
         mdc_diff *df = mdc_diff_registries(h->arena, prev ? prev : &empty, c->reg, &dd);
+        mdc_phase("hdiff", &t0);
         mdc_diags_release(&dd);
         apply_commit(&w, prev, c, df, &chain[i], c->state->commit_time);
+        mdc_phase("happly", &t0);
         prev = c->reg;
         prev_comp = c;
     }

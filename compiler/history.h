@@ -29,6 +29,7 @@ typedef struct mdc_history_entry {
     mdc_bump bump;         /* NONE for the first appearance */
     const char *rules_json; /* JSON array of the rules hit, sorted, e.g. ["FIELD_ADDED_NULLABLE"] */
     bool removed;          /* the document was removed at this commit */
+    size_t order;          /* private: recording order (commit order) */
 } mdc_history_entry;
 
 typedef struct mdc_history {

@@ -1,20 +1,11 @@
 /*
  * snapshot.c - the registry snapshot writer (SPEC 7); see snapshot.h.
  *
- * Two halves:
- *
- *   rows:  registry + history + info -> one callback per row, table by table, each table's
- *          rows in sorted order (mdc_snapshot_rows).  Every derived value (the data_sources
- *          id of a model, the table_meta name, the ontology targets, versions) is computed
- *          here and nowhere else, so the SQLite file and the PostgreSQL text of
- *          `mdc build --format postgres-sql` cannot disagree.
- *
- *   file:  the SQLite sink.  Build in ".NAME.tmp-XXXXXX" next to the target with a page
- *          size chosen from the content (page_size_for), no journal, no fsync, one
- *          transaction; set application_id and user_version; fsync it; rename it over the
- *          target; fsync the directory.  A file written once in one transaction has no free
- *          pages, so its bytes depend only on the content.  Every failure path removes the
- *          temporary file.
+ * The tables, and the rows: registry + history + info -> one callback per row, table by
+ * table, each table's rows in sorted order (mdc_snapshot_rows).  Every derived value (the
+ * data_sources id of a model, the table_meta name, the ontology targets, versions) is
+ * computed here and nowhere else, so the SQLite file (snapshot_sqlite.c) and the
+ * PostgreSQL text of `mdc build --format postgres-sql` cannot disagree.
  *
  * Layout decisions (documented for users in registry/README.md):
  *   - The project's own database is the data_sources row with id = project name,
@@ -28,16 +19,11 @@
  */
 #include "snapshot.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "../compiler/diff.h"
 #include "../model/buf.h"
@@ -227,16 +213,16 @@ static const mdc_snapshot_table tables[T__COUNT] = {
      "CREATE TABLE IF NOT EXISTS ontology_mapping (entity_name TEXT PRIMARY KEY, "
      "source_tables TEXT NOT NULL)"},
     {"models", COLS(models_cols), "name", NULL, NULL},
-    {"fields", COLS(fields_cols), "model, name", NULL, NULL},
+    {"fields", COLS(fields_cols), "model, name", NULL, NULL, true},
     {"indexes", COLS(indexes_cols), "model, position", NULL, NULL},
-    {"unique_constraints", COLS(uniques_cols), "model, position", NULL, NULL},
-    {"foreign_keys", COLS(fks_cols), "model, field", NULL, NULL},
+    {"unique_constraints", COLS(uniques_cols), "model, position", NULL, NULL, true},
+    {"foreign_keys", COLS(fks_cols), "model, field", NULL, NULL, true},
     {"checks", COLS(checks_cols), "model, position", NULL, NULL},
     {"contracts", COLS(contracts_cols), "name", NULL, NULL},
-    {"contract_fields", COLS(contract_fields_cols), "contract, field", NULL, NULL},
+    {"contract_fields", COLS(contract_fields_cols), "contract, field", NULL, NULL, true},
     {"entities", COLS(entities_cols), "name", NULL, NULL},
     {"sources", COLS(sources_cols), "name", NULL, NULL},
-    {"documents", COLS(documents_cols), "kind, name", NULL, NULL},
+    {"documents", COLS(documents_cols), "kind, name", NULL, NULL, true},
     {"model_versions", COLS(versions_cols), "kind, name, seq", NULL, NULL},
     /* Seed 000 (and SPEC 6.1): the table DataFlow's migrator creates, with the three
      * registry columns; snapshot only (see the pg_ddl note in snapshot.h). */
@@ -815,6 +801,13 @@ int mdc_snapshot_rows(const mdc_registry *reg, const mdc_history *hist,
                       const mdc_snapshot_info *info, mdc_snapshot_row_cb cb, void *ctx,
                       mdc_error *err)
 {
+    return mdc_snapshot_rows_of(reg, hist, info, UINT32_MAX, cb, ctx, err);
+}
+
+int mdc_snapshot_rows_of(const mdc_registry *reg, const mdc_history *hist,
+                         const mdc_snapshot_info *info, uint32_t tables_mask,
+                         mdc_snapshot_row_cb cb, void *ctx, mdc_error *err)
+{
     if (!registry_complete(reg, err)) return -1;
     gen g = {0};
     g.a = mdc_arena_new();
@@ -831,232 +824,34 @@ int mdc_snapshot_rows(const mdc_registry *reg, const mdc_history *hist,
     mdc_snapshot_iso8601(info->compiled_at, g.compiled_at);
     g.updated_ms = info->compiled_at * 1000;
 
-    int (*const steps[])(gen *) = {
-        rows_registry_meta, rows_data_sources, rows_table_meta, rows_ontology,
-        rows_models,        rows_fields,       rows_indexes,    rows_uniques,
-        rows_foreign_keys,  rows_checks,       rows_contracts,  rows_entities_sources,
-        rows_documents,     rows_versions,     rows_migrations,
+#define BIT(t) (UINT32_C(1) << (t))
+    static const struct {
+        int (*fn)(gen *);
+        uint32_t tables; /* the tables the step writes */
+    } steps[] = {
+        {rows_registry_meta, BIT(T_REGISTRY_META)},
+        {rows_data_sources, BIT(T_DATA_SOURCES)},
+        {rows_table_meta, BIT(T_TABLE_META)},
+        {rows_ontology, BIT(T_ONTOLOGY)},
+        {rows_models, BIT(T_MODELS)},
+        {rows_fields, BIT(T_FIELDS)},
+        {rows_indexes, BIT(T_INDEXES)},
+        {rows_uniques, BIT(T_UNIQUES)},
+        {rows_foreign_keys, BIT(T_FKS)},
+        {rows_checks, BIT(T_CHECKS)},
+        {rows_contracts, BIT(T_CONTRACTS) | BIT(T_CONTRACT_FIELDS)},
+        {rows_entities_sources, BIT(T_ENTITIES) | BIT(T_SOURCES)},
+        {rows_documents, BIT(T_DOCUMENTS)},
+        {rows_versions, BIT(T_VERSIONS)},
+        {rows_migrations, BIT(T_MIGRATIONS)},
     };
+#undef BIT
+    _Static_assert(T__COUNT <= 32, "a table mask is 32 bits");
     int rc = collect_models(&g);
     for (size_t i = 0; rc == 0 && i < sizeof steps / sizeof steps[0]; i++)
-        rc = steps[i](&g);
+        if (steps[i].tables & tables_mask) rc = steps[i].fn(&g);
     mdc_buf_free(&g.tmp);
     mdc_arena_free(g.a);
     return rc;
 }
 
-/* ------------------------------------------------------------------ the SQLite sink */
-
-typedef struct sink {
-    sqlite3 *db;
-    sqlite3_stmt *ins[T__COUNT];
-    mdc_error *err;
-} sink;
-
-static int db_fail(sink *s, const char *what)
-{
-    return mdc_error_set(s->err, "snapshot: %s: %s", what, s->db ? sqlite3_errmsg(s->db) : "out of memory");
-}
-
-static int exec(sink *s, const char *sql)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        mdc_error_set(s->err, "snapshot: %s: %s", sql, msg ? msg : sqlite3_errmsg(s->db));
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
-
-/* The CREATE TABLE text of one of mdc's own tables (fixed: derived from constants). */
-static char *own_ddl(const mdc_snapshot_table *t)
-{
-    sqlite3_str *q = sqlite3_str_new(NULL);
-    sqlite3_str_appendf(q, "CREATE TABLE %s (", t->name);
-    for (size_t c = 0; c < t->ncolumns; c++)
-        sqlite3_str_appendf(q, "%s%s %s", c ? ", " : "", t->columns[c].name, t->columns[c].sqlite_decl);
-    if (t->key) sqlite3_str_appendf(q, ", PRIMARY KEY (%s)", t->key);
-    sqlite3_str_appendall(q, ")");
-    return sqlite3_str_finish(q);
-}
-
-static int create_schema(sink *s)
-{
-    for (size_t i = 0; i < T__COUNT; i++) {
-        const mdc_snapshot_table *t = &tables[i];
-        char *ddl = t->sqlite_ddl ? sqlite3_mprintf("%s", t->sqlite_ddl) : own_ddl(t);
-        if (!ddl) return mdc_error_set(s->err, "snapshot: out of memory");
-        int rc = exec(s, ddl);
-        sqlite3_free(ddl);
-        if (rc) return rc;
-
-        sqlite3_str *q = sqlite3_str_new(NULL);
-        sqlite3_str_appendf(q, "INSERT INTO %s (", t->name);
-        for (size_t c = 0; c < t->ncolumns; c++)
-            sqlite3_str_appendf(q, "%s%s", c ? ", " : "", t->columns[c].name);
-        sqlite3_str_appendall(q, ") VALUES (");
-        for (size_t c = 0; c < t->ncolumns; c++)
-            sqlite3_str_appendall(q, c ? ", ?" : "?");
-        sqlite3_str_appendall(q, ")");
-        char *sql = sqlite3_str_finish(q);
-        if (!sql) return mdc_error_set(s->err, "snapshot: out of memory");
-        rc = sqlite3_prepare_v2(s->db, sql, -1, &s->ins[i], NULL);
-        sqlite3_free(sql);
-        if (rc != SQLITE_OK) return db_fail(s, "prepare");
-    }
-    return exec(s, mdc_snapshot_view_sql);
-}
-
-static int sink_row(void *ctx, const mdc_snapshot_table *t, const mdc_snapshot_value *v)
-{
-    sink *s = ctx;
-    sqlite3_stmt *st = s->ins[t - tables];
-    for (size_t c = 0; c < t->ncolumns; c++) {
-        int rc;
-        int col = (int)c + 1;
-        switch (v[c].type) {
-        case MDC_SV_TEXT: rc = sqlite3_bind_text(st, col, v[c].s, -1, SQLITE_STATIC); break;
-        case MDC_SV_INT:
-        case MDC_SV_BOOL: rc = sqlite3_bind_int64(st, col, v[c].i); break;
-        default: rc = sqlite3_bind_null(st, col); break;
-        }
-        if (rc != SQLITE_OK) return db_fail(s, "bind");
-    }
-    int rc = sqlite3_step(st); /* every column is bound for every row: no clear_bindings */
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        mdc_error_set(s->err, "snapshot: insert into %s: %s", t->name, sqlite3_errmsg(s->db));
-        return -1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------------ files */
-
-/* "DIR/.BASE.tmp-XXXXXX", created empty with mkstemp (so the name is ours). */
-static char *make_temp(const char *path, mdc_error *err)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    const char *base = slash ? slash + 1 : path;
-    size_t n = dirlen + 1 + strlen(base) + sizeof ".tmp-XXXXXX";
-    char *t = malloc(n);
-    if (!t) {
-        mdc_error_set(err, "snapshot: out of memory");
-        return NULL;
-    }
-    snprintf(t, n, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, base);
-    int fd = mkstemp(t);
-    if (fd < 0) {
-        mdc_error_set(err, "cannot create a temporary file next to %s: %s", path, strerror(errno));
-        free(t);
-        return NULL;
-    }
-    /* mkstemp makes 0600; a snapshot is meant to be read by others: 0666 & ~umask. */
-    mode_t mask = umask(022);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) < 0) { /* not fatal: the file stays private */
-    }
-    close(fd);
-    return t;
-}
-
-static int fsync_path(const char *path, bool dir, mdc_error *err)
-{
-    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
-    if (fd < 0) return mdc_error_set(err, "cannot open %s: %s", path, strerror(errno));
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (rc < 0 && !(dir && (e == EINVAL || e == EROFS)))
-        return mdc_error_set(err, "cannot fsync %s: %s", path, strerror(e));
-    return 0;
-}
-
-static void remove_temp(char *t)
-{
-    if (!t) return;
-    unlink(t);
-    /* A journal could only appear if journal_mode=OFF failed; never leave one behind. */
-    char *j = sqlite3_mprintf("%s-journal", t);
-    if (j) unlink(j);
-    sqlite3_free(j);
-    free(t);
-}
-
-/*
- * The page size, a function of the content only (so the bytes stay reproducible): 4096 for
- * a registry whose canonical JSON is under 1 MiB, else 65536.  Definitions are stored three
- * times (models, table_meta, dataflow_migrations) and most are larger than a 4 KiB page:
- * with 64 KiB pages far fewer overflow pages are written (10k models: 116 -> 99 MB, and
- * the SQLite part of the build about halves), while a small project keeps a small file.
- */
-static int page_size_for(const mdc_registry *reg)
-{
-    size_t bytes = 0;
-    for (size_t i = 0; i < reg->ndocs && bytes < MDC_SNAPSHOT_LARGE_BYTES; i++)
-        bytes += strlen(reg->docs[i]->canonical_json);
-    return bytes < MDC_SNAPSHOT_LARGE_BYTES ? 4096 : 65536;
-}
-
-/* Builds the database in build_path (an empty file). */
-static int build(const char *build_path, const mdc_registry *reg, const mdc_history *hist,
-                 const mdc_snapshot_info *info, mdc_error *err)
-{
-    sink s = {0};
-    s.err = err;
-    int rc = -1;
-    if (sqlite3_open_v2(build_path, &s.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        db_fail(&s, "open");
-        goto done;
-    }
-    char pragmas[256];
-    snprintf(pragmas, sizeof pragmas,
-             "PRAGMA page_size=%d; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-             "PRAGMA foreign_keys=ON; PRAGMA application_id=%d; PRAGMA user_version=%d;",
-             page_size_for(reg), MDC_SNAPSHOT_APPLICATION_ID, MDC_SNAPSHOT_FORMAT_VERSION);
-    if (exec(&s, pragmas) || exec(&s, "BEGIN") || create_schema(&s)) goto done;
-    rc = mdc_snapshot_rows(reg, hist, info, sink_row, &s, err);
-    if (rc) {
-        rc = -1;
-        goto done;
-    }
-    rc = -1;
-    if (exec(&s, "COMMIT")) goto done;
-    for (size_t i = 0; i < T__COUNT; i++) {
-        sqlite3_finalize(s.ins[i]);
-        s.ins[i] = NULL;
-    }
-    rc = 0;
-done:
-    for (size_t i = 0; i < T__COUNT; i++)
-        sqlite3_finalize(s.ins[i]);
-    if (s.db && sqlite3_close(s.db) != SQLITE_OK && rc == 0)
-        rc = mdc_error_set(err, "snapshot: close: %s", sqlite3_errmsg(s.db));
-    return rc;
-}
-
-int mdc_snapshot_write(const char *path, const mdc_registry *reg, const mdc_history *hist,
-                       const mdc_snapshot_info *info, mdc_error *err)
-{
-    int rc = -1;
-    char *build_path = NULL, *dir = NULL;
-    if (!(build_path = make_temp(path, err))) goto done;
-    if (build(build_path, reg, hist, info, err)) goto done;
-    if (fsync_path(build_path, false, err)) goto done;
-    if (rename(build_path, path) < 0) {
-        mdc_error_set(err, "cannot rename %s to %s: %s", build_path, path, strerror(errno));
-        goto done;
-    }
-    free(build_path);
-    build_path = NULL;
-    const char *slash = strrchr(path, '/');
-    dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    if (!dir || fsync_path(dir, true, err)) goto done;
-    rc = 0;
-done:
-    free(dir);
-    remove_temp(build_path);
-    return rc;
-}

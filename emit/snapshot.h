@@ -83,6 +83,12 @@ typedef struct mdc_snapshot_table {
      * `mdc migrate` there). */
     const char *sqlite_ddl;
     const char *pg_ddl;
+    /* SQLite: a WITHOUT ROWID table (one b-tree keyed by `key` instead of a rowid table
+     * plus an index): mdc's own tables of many small rows whose key is their leading
+     * columns.  (SQLite 3.40's integrity_check wrongly reports NULLs in a WITHOUT ROWID
+     * table whose key column follows a NOT NULL column, so checks, indexes and
+     * model_versions stay rowid tables.) */
+    bool without_rowid;
 } mdc_snapshot_table;
 
 /* Every table, in creation order. */
@@ -101,6 +107,13 @@ typedef int (*mdc_snapshot_row_cb)(void *ctx, const mdc_snapshot_table *t,
 int mdc_snapshot_rows(const mdc_registry *reg, const mdc_history *hist,
                       const mdc_snapshot_info *info, mdc_snapshot_row_cb cb, void *ctx,
                       mdc_error *err);
+
+/* The same for some tables only: bit i of tables_mask selects mdc_snapshot_tables()[i].
+ * Safe to run in several threads at once over one registry and history (they are only
+ * read; each call allocates its own memory). */
+int mdc_snapshot_rows_of(const mdc_registry *reg, const mdc_history *hist,
+                         const mdc_snapshot_info *info, uint32_t tables_mask,
+                         mdc_snapshot_row_cb cb, void *ctx, mdc_error *err);
 
 /* "2024-01-01T00:00:00Z" for a time in seconds since the epoch. */
 void mdc_snapshot_iso8601(int64_t t, char out[32]);

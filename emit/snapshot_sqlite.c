@@ -1,0 +1,345 @@
+/*
+ * snapshot_sqlite.c - the SQLite file of mdc_snapshot_write (snapshot.h).
+ *
+ * Two connections fill two files at once.  A second thread writes the table of many small
+ * rows (SIDE_TABLES: fields) into a side file while the calling thread writes every other
+ * table, the big definitions among them, into the snapshot.  Then the
+ * side tables are copied over with `INSERT INTO t SELECT * FROM side.t`: into an empty
+ * table of the same definition SQLite transfers whole b-tree cells (no decoding and no
+ * per-row statement work), and the side file is removed.
+ *
+ * The bytes depend on the content only: both files get the same page size (page_size_for),
+ * the statements run in a fixed order, and a fresh file written without deletions has no
+ * free pages.  Both files are built next to the target as ".NAME.tmp-XXXXXX" with no
+ * journal and no fsync; the snapshot is then fsynced, renamed over the target, and the
+ * directory fsynced.  Every failure path removes both temporary files.
+ */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Written by the second thread: about half of the SQLite work of a large registry (10k
+ * models: 109k field rows, against 10k rows of definitions three times over for the rest). */
+static const char *const SIDE_TABLES[] = {"fields"};
+
+#define MAX_TABLES 32
+
+typedef struct sink {
+    sqlite3 *db;
+    const mdc_snapshot_table *tables; /* mdc_snapshot_tables() */
+    size_t ntables;
+    sqlite3_stmt *ins[MAX_TABLES];
+    mdc_error *err;
+} sink;
+
+static int db_fail(sink *s, const char *what)
+{
+    return mdc_error_set(s->err, "snapshot: %s: %s", what, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+}
+
+static int exec(sink *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        mdc_error_set(s->err, "snapshot: %s: %s", sql, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The mask of SIDE_TABLES in mdc_snapshot_tables() order. */
+static uint32_t side_mask(const mdc_snapshot_table *tables, size_t n)
+{
+    uint32_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof SIDE_TABLES / sizeof SIDE_TABLES[0]; k++)
+            if (strcmp(tables[i].name, SIDE_TABLES[k]) == 0) m |= UINT32_C(1) << i;
+    return m;
+}
+
+/* The CREATE TABLE text of one of mdc's own tables (fixed: derived from constants). */
+static char *own_ddl(const mdc_snapshot_table *t)
+{
+    sqlite3_str *q = sqlite3_str_new(NULL);
+    sqlite3_str_appendf(q, "CREATE TABLE %s (", t->name);
+    for (size_t c = 0; c < t->ncolumns; c++)
+        sqlite3_str_appendf(q, "%s%s %s", c ? ", " : "", t->columns[c].name, t->columns[c].sqlite_decl);
+    if (t->key) sqlite3_str_appendf(q, ", PRIMARY KEY (%s)", t->key);
+    sqlite3_str_appendall(q, t->without_rowid ? ") WITHOUT ROWID" : ")");
+    return sqlite3_str_finish(q);
+}
+
+static int prepare_insert(sink *s, size_t i)
+{
+    const mdc_snapshot_table *t = &s->tables[i];
+    sqlite3_str *q = sqlite3_str_new(NULL);
+    sqlite3_str_appendf(q, "INSERT INTO %s (", t->name);
+    for (size_t c = 0; c < t->ncolumns; c++)
+        sqlite3_str_appendf(q, "%s%s", c ? ", " : "", t->columns[c].name);
+    sqlite3_str_appendall(q, ") VALUES (");
+    for (size_t c = 0; c < t->ncolumns; c++)
+        sqlite3_str_appendall(q, c ? ", ?" : "?");
+    sqlite3_str_appendall(q, ")");
+    char *sql = sqlite3_str_finish(q);
+    if (!sql) return mdc_error_set(s->err, "snapshot: out of memory");
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &s->ins[i], NULL);
+    sqlite3_free(sql);
+    return rc == SQLITE_OK ? 0 : db_fail(s, "prepare");
+}
+
+/* Creates the tables of create_mask (in table order) and prepares the inserts of
+ * insert_mask; with the view when `view`. */
+static int create_schema(sink *s, uint32_t create_mask, uint32_t insert_mask, bool view)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        if (!(create_mask & (UINT32_C(1) << i))) continue;
+        const mdc_snapshot_table *t = &s->tables[i];
+        char *ddl = t->sqlite_ddl ? sqlite3_mprintf("%s", t->sqlite_ddl) : own_ddl(t);
+        if (!ddl) return mdc_error_set(s->err, "snapshot: out of memory");
+        int rc = exec(s, ddl);
+        sqlite3_free(ddl);
+        if (rc) return rc;
+        if ((insert_mask & (UINT32_C(1) << i)) && prepare_insert(s, i)) return -1;
+    }
+    return view ? exec(s, mdc_snapshot_view_sql) : 0;
+}
+
+static int sink_row(void *ctx, const mdc_snapshot_table *t, const mdc_snapshot_value *v)
+{
+    sink *s = ctx;
+    sqlite3_stmt *st = s->ins[t - s->tables];
+    if (!st) return mdc_error_set(s->err, "snapshot: internal: no statement for %s", t->name);
+    for (size_t c = 0; c < t->ncolumns; c++) {
+        int rc;
+        int col = (int)c + 1;
+        switch (v[c].type) {
+        case MDC_SV_TEXT: rc = sqlite3_bind_text(st, col, v[c].s, -1, SQLITE_STATIC); break;
+        case MDC_SV_INT:
+        case MDC_SV_BOOL: rc = sqlite3_bind_int64(st, col, v[c].i); break;
+        default: rc = sqlite3_bind_null(st, col); break;
+        }
+        if (rc != SQLITE_OK) return db_fail(s, "bind");
+    }
+    int rc = sqlite3_step(st); /* every column is bound for every row: no clear_bindings */
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        mdc_error_set(s->err, "snapshot: insert into %s: %s", t->name, sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The page size, a function of the content only (so the bytes stay reproducible): 4096 for
+ * a registry whose canonical JSON is under MDC_SNAPSHOT_LARGE_BYTES, else 65536.
+ * Definitions are stored three times (models, table_meta, dataflow_migrations) and most
+ * are larger than a 4 KiB page: with 64 KiB pages far fewer overflow pages are written
+ * (10k models: 116 -> 99 MB, and the SQLite part of the build about halves), while a
+ * small project keeps a small file.
+ */
+static int page_size_for(const mdc_registry *reg)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < reg->ndocs && bytes < MDC_SNAPSHOT_LARGE_BYTES; i++)
+        if (reg->docs[i]->canonical_json) bytes += strlen(reg->docs[i]->canonical_json);
+    return bytes < MDC_SNAPSHOT_LARGE_BYTES ? 4096 : 65536;
+}
+
+typedef struct job {
+    const char *path;
+    const mdc_registry *reg;
+    const mdc_history *hist;
+    const mdc_snapshot_info *info;
+    int page_size;
+    uint32_t mask; /* the tables this connection fills */
+    bool side;     /* the side file: its tables only, no pragmas of the snapshot */
+    sink s;
+    mdc_error err;
+    int rc;
+} job;
+
+static void close_sink(sink *s, int *rc)
+{
+    for (size_t i = 0; i < MAX_TABLES; i++) {
+        sqlite3_finalize(s->ins[i]);
+        s->ins[i] = NULL;
+    }
+    if (s->db && sqlite3_close(s->db) != SQLITE_OK && *rc == 0)
+        *rc = mdc_error_set(s->err, "snapshot: close: %s", sqlite3_errmsg(s->db));
+    s->db = NULL;
+}
+
+/* Opens j->path (an empty file), creates its tables and fills j->mask's tables in one
+ * transaction.  The snapshot's connection stays open (for the copy); the side's closes. */
+static int fill(job *j)
+{
+    sink *s = &j->s;
+    s->err = &j->err;
+    s->tables = mdc_snapshot_tables(&s->ntables);
+    if (s->ntables > MAX_TABLES) return mdc_error_set(s->err, "snapshot: internal: too many tables");
+    if (sqlite3_open_v2(j->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        return db_fail(s, "open");
+    char pragmas[256];
+    if (j->side)
+        snprintf(pragmas, sizeof pragmas,
+                 "PRAGMA page_size=%d; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;", j->page_size);
+    else
+        snprintf(pragmas, sizeof pragmas,
+                 "PRAGMA page_size=%d; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+                 "PRAGMA foreign_keys=ON; PRAGMA application_id=%d; PRAGMA user_version=%d;",
+                 j->page_size, MDC_SNAPSHOT_APPLICATION_ID, MDC_SNAPSHOT_FORMAT_VERSION);
+    uint32_t all = s->ntables == 32 ? UINT32_MAX : (UINT32_C(1) << s->ntables) - 1;
+    if (exec(s, pragmas) || exec(s, "BEGIN") ||
+        create_schema(s, j->side ? j->mask : all, j->mask, !j->side))
+        return -1;
+    int rc = mdc_snapshot_rows_of(j->reg, j->hist, j->info, j->mask, sink_row, s, s->err);
+    if (rc) return -1;
+    return exec(s, "COMMIT");
+}
+
+static void *side_main(void *arg)
+{
+    job *j = arg;
+    j->rc = fill(j);
+    close_sink(&j->s, &j->rc);
+    return NULL;
+}
+
+/* Copies the side file's tables into the snapshot (transfers into empty tables). */
+static int copy_side(sink *s, const char *side_path, uint32_t mask)
+{
+    char *sql = sqlite3_mprintf("ATTACH %Q AS side", side_path);
+    if (!sql) return mdc_error_set(s->err, "snapshot: out of memory");
+    int rc = exec(s, sql);
+    sqlite3_free(sql);
+    if (rc || exec(s, "BEGIN")) return -1;
+    for (size_t i = 0; i < s->ntables; i++) {
+        if (!(mask & (UINT32_C(1) << i))) continue;
+        sql = sqlite3_mprintf("INSERT INTO main.%s SELECT * FROM side.%s", s->tables[i].name,
+                              s->tables[i].name);
+        if (!sql) return mdc_error_set(s->err, "snapshot: out of memory");
+        rc = exec(s, sql);
+        sqlite3_free(sql);
+        if (rc) return -1;
+    }
+    return exec(s, "COMMIT") || exec(s, "DETACH side") ? -1 : 0;
+}
+
+/* Builds the snapshot in build_path and its side tables in side_path (empty files). */
+static int build(const char *build_path, const char *side_path, const mdc_registry *reg,
+                 const mdc_history *hist, const mdc_snapshot_info *info, mdc_error *err)
+{
+    size_t ntables;
+    const mdc_snapshot_table *tables = mdc_snapshot_tables(&ntables);
+    uint32_t side = side_mask(tables, ntables);
+    int page_size = page_size_for(reg);
+    job main_job = {build_path, reg, hist, info, page_size, ~side, false, {0}, {{0}}, 0};
+    job side_job = {side_path, reg, hist, info, page_size, side, true, {0}, {{0}}, 0};
+
+    pthread_t thread;
+    bool threaded = pthread_create(&thread, NULL, side_main, &side_job) == 0;
+    main_job.rc = fill(&main_job);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else
+        side_main(&side_job); /* no thread to be had: one after the other */
+
+    int rc = main_job.rc ? main_job.rc : side_job.rc;
+    if (rc == 0) rc = copy_side(&main_job.s, side_path, side);
+    close_sink(&main_job.s, &rc);
+    if (rc) {
+        const mdc_error *e = main_job.err.msg[0] ? &main_job.err : &side_job.err;
+        mdc_error_set(err, "%s", e->msg[0] ? e->msg : "snapshot: failed");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ files */
+
+/* "DIR/.BASE.tmp-XXXXXX", created empty with mkstemp (so the name is ours). */
+static char *make_temp(const char *path, mdc_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = slash ? slash + 1 : path;
+    size_t n = dirlen + 1 + strlen(base) + sizeof ".tmp-XXXXXX";
+    char *t = malloc(n);
+    if (!t) {
+        mdc_error_set(err, "snapshot: out of memory");
+        return NULL;
+    }
+    snprintf(t, n, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, base);
+    int fd = mkstemp(t);
+    if (fd < 0) {
+        mdc_error_set(err, "cannot create a temporary file next to %s: %s", path, strerror(errno));
+        free(t);
+        return NULL;
+    }
+    /* mkstemp makes 0600; a snapshot is meant to be read by others: 0666 & ~umask. */
+    mode_t mask = umask(022);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) < 0) { /* not fatal: the file stays private */
+    }
+    close(fd);
+    return t;
+}
+
+static int fsync_path(const char *path, bool dir, mdc_error *err)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0) return mdc_error_set(err, "cannot open %s: %s", path, strerror(errno));
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (rc < 0 && !(dir && (e == EINVAL || e == EROFS)))
+        return mdc_error_set(err, "cannot fsync %s: %s", path, strerror(e));
+    return 0;
+}
+
+static void remove_temp(char *t)
+{
+    if (!t) return;
+    unlink(t);
+    /* A journal could only appear if journal_mode=OFF failed; never leave one behind. */
+    char *j = sqlite3_mprintf("%s-journal", t);
+    if (j) unlink(j);
+    sqlite3_free(j);
+    free(t);
+}
+
+int mdc_snapshot_write(const char *path, const mdc_registry *reg, const mdc_history *hist,
+                       const mdc_snapshot_info *info, mdc_error *err)
+{
+    int rc = -1;
+    char *build_path = NULL, *side_path = NULL, *dir = NULL;
+    if (!(build_path = make_temp(path, err)) || !(side_path = make_temp(path, err))) goto done;
+    if (build(build_path, side_path, reg, hist, info, err)) goto done;
+    remove_temp(side_path);
+    side_path = NULL;
+    if (fsync_path(build_path, false, err)) goto done;
+    if (rename(build_path, path) < 0) {
+        mdc_error_set(err, "cannot rename %s to %s: %s", build_path, path, strerror(errno));
+        goto done;
+    }
+    free(build_path);
+    build_path = NULL;
+    const char *slash = strrchr(path, '/');
+    dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    if (!dir || fsync_path(dir, true, err)) goto done;
+    rc = 0;
+done:
+    free(dir);
+    remove_temp(build_path);
+    remove_temp(side_path);
+    return rc;
+}

@@ -315,10 +315,10 @@ double mdc_now_ms(void)
 
 void mdc_phase(const char *name, double *t0)
 {
-    static int on = -1;
-    if (on < 0) {
+    static _Atomic int on = -1; /* history stretches compile from several threads */
+    if (atomic_load(&on) < 0) {
         const char *e = getenv("MDC_TIMING");
-        on = e && *e && *e != '0';
+        atomic_store(&on, e && *e && *e != '0');
     }
     double t = mdc_now_ms();
     if (on) fprintf(stderr, "mdc: %-10s %8.1f ms\n", name, t - *t0);

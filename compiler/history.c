@@ -4,13 +4,22 @@
  * Cost: every commit is compiled sharing the previous commit's documents, so a commit
  * costs its tree listing plus the files it changed; all compilations stay alive until the
  * end because shared documents live in the arena of the commit that first parsed them.
+ *
+ * The chain is cut into stretches, one per core (compile_stretch), compiled at the same
+ * time: a stretch's first commit shares the caller's compilation (of HEAD or the working
+ * tree) instead of its predecessor's, each later one its predecessor's, and diffs are taken
+ * inside the stretch.  The commits are then applied in chain order in one thread; only the
+ * first good commit of each stretch is diffed again, with the previous stretch's last good
+ * one.  The result does not depend on where the cuts fall (test_build.sh G).
  */
 #include "history.h"
 
 #include <git2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../model/buf.h"
 #include "compile.h"
@@ -109,7 +118,7 @@ static void record(walker *w, const mdc_doc *d, mdc_kind kind, const char *name,
 
 /* Applies one commit's diff against the previous good state to the tracks. */
 static void apply_commit(walker *w, const mdc_registry *prev, const mdc_compilation *comp,
-                         const mdc_diff *df, const git_oid *commit, int64_t when)
+                         bool shared_prev, const mdc_diff *df, const git_oid *commit, int64_t when)
 {
     mdc_semver one = {true, 1, 0, 0, NULL};
     /* Documents that changed (or appeared / disappeared). */
@@ -146,12 +155,13 @@ static void apply_commit(walker *w, const mdc_registry *prev, const mdc_compilat
         record(w, dd->head, dd->kind, tname, t, commit, when, dd->base ? dd->bump : MDC_BUMP_NONE,
                dd, false);
     }
-    /* Declared versions that moved without any rule hit still make a timeline entry.  Only
-     * documents loaded afresh at this commit can have moved (shared ones are unchanged). */
+    /* Declared versions that moved without any rule hit still make a timeline entry.  When
+     * comp shared prev's documents (shared_prev), only documents loaded afresh at this commit
+     * can have moved; when it shared another compilation's, any of them can. */
     const mdc_registry *cur = comp->reg;
     for (size_t i = 0; i < cur->ndocs; i++) {
         const mdc_doc *d = cur->docs[i];
-        if (!d->version.present || d->owner != comp) continue;
+        if (!d->version.present || (shared_prev && d->owner != comp)) continue;
         const mdc_doc *b = prev ? mdc_registry_find(prev, d->kind, d->name) : NULL;
         if (!b || !b->version.present || mdc_semver_cmp(&b->version, &d->version) == 0) continue;
         bool changed = false;
@@ -254,6 +264,77 @@ done:
     return ok;
 }
 
+/*
+ * One stretch of the chain, compiled by one thread.  Its first compiled commit shares the
+ * caller's compilation (`share`); every later one shares the stretch's last good commit,
+ * and is diffed with it right away.  Slots [from, to) of the shared arrays are this
+ * stretch's only: no locking.
+ */
+typedef struct stretch {
+    mdc_repo *repo;                   /* this thread's handle */
+    const git_oid *chain;
+    size_t from, to;
+    const mdc_compilation *share;
+    unsigned threads;                 /* per compilation */
+    mdc_compilation **comp;           /* [nchain]: NULL = not compiled (same signature) */
+    const mdc_compilation **base;     /* [nchain]: the compilation it shared and was diffed with */
+    mdc_diff **diff;                  /* [nchain]: its diff with base, or NULL */
+    mdc_arena *arena;                 /* the diffs */
+    int rc;
+    mdc_error err;
+} stretch;
+
+static void *compile_stretch(void *arg)
+{
+    stretch *s = arg;
+    mdc_buf sig = MDC_BUF_INIT, last_sig = MDC_BUF_INIT; /* of the last compiled commit */
+    const mdc_project *last_project = NULL;
+    const mdc_compilation *good = NULL; /* the last commit that compiled without errors */
+    for (size_t i = s->from; i < s->to; i++) {
+        git_repository *git = mdc_repo_git(s->repo);
+        if (last_project && signature(git, &s->chain[i], mdc_repo_prefix(s->repo), last_project, &sig) &&
+            sig.len == last_sig.len && memcmp(sig.ptr, last_sig.ptr, sig.len) == 0)
+            continue; /* the same definitions as the last compiled commit: nothing changed */
+        char hex[41];
+        git_oid_tostr(hex, sizeof hex, &s->chain[i]);
+        mdc_compilation *c = NULL;
+        mdc_compile_opts o = {MDC_STATE_REV, hex, s->threads, good ? good : s->share};
+        if (mdc_compile(&c, s->repo, &o, &s->err) < 0) {
+            s->rc = -1;
+            break;
+        }
+        s->comp[i] = c;
+        s->base[i] = o.share;
+        last_project = c->has_project ? c->reg->project : NULL;
+        if (last_project && !signature(git, &s->chain[i], mdc_repo_prefix(s->repo), last_project, &last_sig))
+            last_project = NULL;
+        if (!c->has_project || c->diags.errors) continue; /* before mdc, or a broken commit */
+        if (good) {
+            mdc_diags dd;
+            mdc_diags_init(&dd, s->arena);
+            s->diff[i] = mdc_diff_registries(s->arena, good->reg, c->reg, &dd);
+            mdc_diags_release(&dd);
+        }
+        good = c;
+    }
+    mdc_buf_free(&sig);
+    mdc_buf_free(&last_sig);
+    return NULL;
+}
+
+/* How many stretches: one per core (MDC_THREADS overrides), at most 8, each of at least
+ * 4 commits (a stretch's first commit parses every file that differs from `share`). */
+static unsigned pick_stretches(size_t nchain)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *env = getenv("MDC_THREADS");
+    if (env && *env) n = atol(env);
+    if (n < 1) n = 1;
+    if (n > 8) n = 8;
+    while (n > 1 && nchain / (size_t)n < 4) n--;
+    return (unsigned)n;
+}
+
 int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
                         const mdc_compilation *share, mdc_error *err)
 {
@@ -262,58 +343,88 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
     size_t nchain = 0;
     if (first_parents(mdc_repo_git(repo), rev ? rev : "HEAD", &chain, &nchain, err) < 0) return -1;
 
+    /* Stretches need a compilation to share (else each first commit would parse every
+     * file); without one, or with one core, a single stretch walks the whole chain. */
+    unsigned ns = share ? pick_stretches(nchain) : 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned inner = ns > 1 ? (unsigned)(ncpu > (long)ns ? ncpu / (long)ns : 1) : 0;
+    mdc_compilation **comp = calloc(nchain + 1, sizeof *comp);
+    const mdc_compilation **base = calloc(nchain + 1, sizeof *base);
+    mdc_diff **diffs = calloc(nchain + 1, sizeof *diffs);
+    stretch *st = calloc(ns, sizeof *st);
+    pthread_t *tid = calloc(ns, sizeof *tid);
+    bool *started = calloc(ns, sizeof *started);
+    if (!comp || !base || !diffs || !st || !tid || !started) abort();
+    for (unsigned k = 0; k < ns; k++) {
+        stretch *s = &st[k];
+        s->repo = repo;
+        s->chain = chain;
+        s->from = nchain * k / ns;
+        s->to = nchain * (k + 1) / ns;
+        s->share = share;
+        s->threads = inner;
+        s->comp = comp;
+        s->base = base;
+        s->diff = diffs;
+        s->arena = mdc_arena_new();
+        if (k > 0 && mdc_repo_reopen(&s->repo, repo, &s->err) < 0) {
+            s->repo = NULL;
+            s->rc = -1;
+            continue;
+        }
+        if (k > 0) started[k] = pthread_create(&tid[k], NULL, compile_stretch, s) == 0;
+        if (k > 0 && !started[k]) compile_stretch(s); /* no thread: run it here */
+    }
+    compile_stretch(&st[0]);
+    int rc = 0;
+    for (unsigned k = 0; k < ns; k++) {
+        if (started[k]) pthread_join(tid[k], NULL);
+        if (st[k].rc < 0 && rc == 0) {
+            *err = st[k].err; /* the earliest failure in chain order */
+            rc = -1;
+        }
+    }
+
+    /* Apply the commits in chain order.  A diff computed in a stretch is kept when its base
+     * is the last good commit here too; the first good commit of a stretch is diffed again
+     * with the previous stretch's last good one. */
     mdc_history *h = calloc(1, sizeof *h);
     h->arena = mdc_arena_new();
     walker w;
     memset(&w, 0, sizeof w);
     w.h = h;
-    mdc_ptrvec comps = {0}; /* every compilation: shared documents live in their arenas */
-    const mdc_registry *prev = NULL;
-    const mdc_compilation *prev_comp = NULL;
     mdc_registry empty;
     memset(&empty, 0, sizeof empty);
-    int rc = 0;
-    mdc_buf sig = MDC_BUF_INIT, last_sig = MDC_BUF_INIT; /* of the last compiled commit */
-    const mdc_project *last_project = NULL;
-
-    for (size_t i = 0; i < nchain; i++) {
-        double ts = mdc_now_ms();
-        if (last_project && signature(mdc_repo_git(repo), &chain[i], mdc_repo_prefix(repo), last_project, &sig) &&
-            sig.len == last_sig.len && memcmp(sig.ptr, last_sig.ptr, sig.len) == 0) {
-            h->ncommits++; /* the same definitions as the last compiled commit: nothing changed */
-            continue;
-        }
-        mdc_phase("sig", &ts);
-        char hex[41];
-        git_oid_tostr(hex, sizeof hex, &chain[i]);
-        mdc_compilation *c = NULL;
-        mdc_compile_opts o = {MDC_STATE_REV, hex, 0, prev_comp ? prev_comp : share};
-        if (mdc_compile(&c, repo, &o, err) < 0) {
-            rc = -1;
-            break;
-        }
-        mdc_ptrvec_push(h->arena, &comps, c);
+    const mdc_compilation *prev = NULL;
+    for (size_t i = 0; rc == 0 && i < nchain; i++) {
         h->ncommits++;
-        last_project = c->has_project ? c->reg->project : NULL;
-        if (last_project && !signature(mdc_repo_git(repo), &chain[i], mdc_repo_prefix(repo), last_project, &last_sig))
-            last_project = NULL;
-        if (!c->has_project || c->diags.errors) continue; /* before mdc, or a broken commit */
-        mdc_diags dd;
-        mdc_diags_init(&dd, h->arena);
-        double t0 = mdc_now_ms();
-        mdc_diff *df = mdc_diff_registries(h->arena, prev ? prev : &empty, c->reg, &dd);
-        mdc_phase("hdiff", &t0);
-        mdc_diags_release(&dd);
-        apply_commit(&w, prev, c, df, &chain[i], c->state->commit_time);
-        mdc_phase("happly", &t0);
-        prev = c->reg;
-        prev_comp = c;
+        const mdc_compilation *c = comp[i];
+        if (!c || !c->has_project || c->diags.errors) continue;
+        mdc_diff *df = diffs[i];
+        if (!df || base[i] != prev) {
+            mdc_diags dd;
+            mdc_diags_init(&dd, h->arena);
+            df = mdc_diff_registries(h->arena, prev ? prev->reg : &empty, c->reg, &dd);
+            mdc_diags_release(&dd);
+        }
+        apply_commit(&w, prev ? prev->reg : NULL, c, base[i] == prev, df, &chain[i],
+                     c->state->commit_time);
+        prev = c;
     }
+    /* Compilations are no longer needed: entries copied what they keep.  Later ones share
+     * documents of earlier ones: free newest first. */
+    for (size_t i = nchain; i-- > 0;) mdc_compilation_free(comp[i]);
+    for (unsigned k = 0; k < ns; k++) {
+        mdc_arena_free(st[k].arena);
+        if (k > 0) mdc_repo_free(st[k].repo);
+    }
+    free(comp);
+    free(base);
+    free(diffs);
+    free(st);
+    free(tid);
+    free(started);
     free(chain);
-    mdc_buf_free(&sig);
-    mdc_buf_free(&last_sig);
-    /* Compilations are no longer needed: entries copied what they keep. */
-    for (size_t i = comps.n; i-- > 0;) mdc_compilation_free(comps.v[i]);
     free(w.tracks);
     if (rc < 0) {
         mdc_history_free(h);

@@ -275,6 +275,25 @@ void mdc_repo_free(mdc_repo *repo)
     free(repo);
 }
 
+int mdc_repo_reopen(mdc_repo **out, const mdc_repo *src, mdc_error *err)
+{
+    *out = NULL;
+    git_repository *git = NULL;
+    if (git_repository_open_ext(&git, src->workdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+        return mdc_error_set(err, "cannot open the repository at %s: %s", src->workdir, git_msg());
+    mdc_repo *r = calloc(1, sizeof *r);
+    if (!r) {
+        git_repository_free(git);
+        return mdc_error_set(err, "out of memory");
+    }
+    r->git = git;
+    r->root = xstrdup(src->root);
+    r->prefix = xstrdup(src->prefix);
+    r->workdir = xstrdup(src->workdir);
+    *out = r;
+    return 0;
+}
+
 const char *mdc_repo_root(const mdc_repo *repo) { return repo->root; }
 const char *mdc_repo_prefix(const mdc_repo *repo) { return repo->prefix; }
 const char *mdc_repo_workdir(const mdc_repo *repo) { return repo->workdir; }

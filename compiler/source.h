@@ -63,6 +63,9 @@ typedef struct mdc_reader mdc_reader;
  */
 int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err);
 void mdc_repo_free(mdc_repo *repo);
+/* A second handle on src's repository and project, for use from another thread (a libgit2
+ * repository handle must not be used by two threads at once). */
+int mdc_repo_reopen(mdc_repo **out, const mdc_repo *src, mdc_error *err);
 
 const char *mdc_repo_root(const mdc_repo *repo);   /* absolute project root, no trailing '/' */
 const char *mdc_repo_prefix(const mdc_repo *repo); /* project root relative to the work tree:

@@ -16,7 +16,11 @@
 #      rows are untouched;
 #   F. a large registry (1500 models, 9 commits): the 64 KiB page layout is reproducible and
 #      passes SQLite's integrity_check; every document's model_versions rows follow
-#      first-parent commit order, and its version is 1.k.0 after k changes.
+#      first-parent commit order, and its version is 1.k.0 after k changes;
+#   G. the history compiled in stretches (one per thread, MDC_THREADS = 1, 2, 3, 5, 8) comes
+#      out byte for byte the same, and as worked out independently, whatever commit a stretch
+#      starts at: broken commits, commits that change no definition, renames, removals and
+#      declared versions that move alone, at every position of the chain.
 source "$(dirname "$0")/lib.sh"
 source "$MDC_SRC/tests/pg.sh"
 
@@ -254,4 +258,17 @@ print("%d models with history, %d problems %s" % (len(runs), len(bad), "; ".join
 PY
 eq "large: history in commit order, versions 1.k.0" "$(python3 "$TMP/order.py" "$TMP/big1.db" "$B")" \
     "1500 models with history, 0 problems "
+
+# ================================================================== G. history in stretches
+S="$TMP/stretch"
+python3 "$MDC_SRC/tests/sh/gen_stretch_history.py" "$S" >"$TMP/stretch.want" || fail "generate the stretch history"
+versions_of() {
+    sqlite3 -separator ' ' "$1" "SELECT name, group_concat(version || CASE removed WHEN 1 THEN '-removed' ELSE '' END, ' ')
+        FROM (SELECT * FROM model_versions ORDER BY name, seq) GROUP BY name ORDER BY name"
+}
+for t in 1 2 3 5 8; do
+    check "stretches: build with MDC_THREADS=$t" env MDC_THREADS=$t "$MDC" -C "$S" build -o "$TMP/st$t.db"
+    eq "stretches: model_versions with MDC_THREADS=$t" "$(versions_of "$TMP/st$t.db")" "$(cat "$TMP/stretch.want")"
+    check "stretches: MDC_THREADS=$t gives the bytes of MDC_THREADS=1" cmp "$TMP/st1.db" "$TMP/st$t.db"
+done
 finish

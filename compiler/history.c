@@ -322,11 +322,11 @@ static void *compile_stretch(void *arg)
     return NULL;
 }
 
-/* How many stretches: one per core (MDC_THREADS overrides), at most 8, each of at least
- * 4 commits (a stretch's first commit parses every file that differs from `share`). */
-static unsigned pick_stretches(size_t nchain)
+/* How many stretches: one per core (ncpu; MDC_THREADS overrides), at most 8, each of at
+ * least 4 commits (a stretch's first commit parses every file that differs from `share`). */
+static unsigned pick_stretches(size_t nchain, long ncpu)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    long n = ncpu;
     const char *env = getenv("MDC_THREADS");
     if (env && *env) n = atol(env);
     if (n < 1) n = 1;
@@ -345,8 +345,8 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
 
     /* Stretches need a compilation to share (else each first commit would parse every
      * file); without one, or with one core, a single stretch walks the whole chain. */
-    unsigned ns = share ? pick_stretches(nchain) : 1;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned ns = share ? pick_stretches(nchain, ncpu) : 1;
     unsigned inner = ns > 1 ? (unsigned)(ncpu > (long)ns ? ncpu / (long)ns : 1) : 0;
     mdc_compilation **comp = calloc(nchain + 1, sizeof *comp);
     const mdc_compilation **base = calloc(nchain + 1, sizeof *base);

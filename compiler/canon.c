@@ -794,7 +794,7 @@ void mdc_canon_project(mdc_arena *a, mdc_project *p)
 
 /* ------------------------------------------------------------------ registry */
 
-void mdc_canon_registry(mdc_arena *a, mdc_registry *reg)
+static void canon_docs(mdc_arena *a, mdc_registry *reg)
 {
     canon_ctx c;
     ctx_init(&c, a);
@@ -805,7 +805,58 @@ void mdc_canon_registry(mdc_arena *a, mdc_registry *reg)
         project_json(&c, reg->project);
         reg->project->canonical_json = mdc_strndup(a, c.out.ptr, c.out.len);
     }
+    ctx_free(&c);
+}
 
+mdc_reg_line mdc_registry_line(mdc_arena *a, const mdc_doc *d)
+{
+    const char *s = mdc_printf(a, "%s/%s %s\n", mdc_kind_name(d->kind), d->name ? d->name : "",
+                               d->checksum);
+    return (mdc_reg_line){s, (uint32_t)strlen(s)};
+}
+
+static void hash_project(XXH3_state_t *st, const mdc_project *p)
+{
+    if (!p) return;
+    XXH3_128bits_update(st, "mdc.yaml ", 9);
+    XXH3_128bits_update(st, p->canonical_json, strlen(p->canonical_json));
+    XXH3_128bits_update(st, "\n", 1);
+}
+
+static void hex128(XXH128_hash_t h, char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, h);
+    for (int i = 0; i < 16; i++) {
+        out[2 * i] = hex[c.digest[i] >> 4];
+        out[2 * i + 1] = hex[c.digest[i] & 15];
+    }
+    out[32] = '\0';
+}
+
+bool mdc_registry_checksum_lines(mdc_registry *reg, const mdc_reg_line *lines)
+{
+    for (size_t i = 1; i < reg->ndocs; i++) {
+        const mdc_reg_line *x = &lines[i - 1], *y = &lines[i];
+        int c = memcmp(x->text, y->text, x->len < y->len ? x->len : y->len);
+        if (c > 0 || (c == 0 && x->len > y->len)) return false;
+    }
+    XXH3_state_t *st = XXH3_createState();
+    if (!st) abort();
+    XXH3_128bits_reset(st);
+    for (size_t i = 0; i < reg->ndocs; i++) XXH3_128bits_update(st, lines[i].text, lines[i].len);
+    hash_project(st, reg->project);
+    hex128(XXH3_128bits_digest(st), reg->checksum);
+    XXH3_freeState(st);
+    return true;
+}
+
+void mdc_canon_registry(mdc_arena *a, mdc_registry *reg)
+{
+    canon_docs(a, reg);
+    canon_ctx c;
+    ctx_init(&c, a);
     /* "KIND/NAME CHECKSUM\n" per document, sorted bytewise. */
     sorted_reset(&c);
     for (size_t i = 0; i < reg->ndocs; i++) {

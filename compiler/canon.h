@@ -26,4 +26,17 @@ void mdc_canon_project(mdc_arena *a, mdc_project *p);
 /* Canonicalises the project and every document, then fills reg->checksum. */
 void mdc_canon_registry(mdc_arena *a, mdc_registry *reg);
 
+/* The same in two steps, for a registry made mostly of documents canonical already:
+ * mdc_canon_project and mdc_canon_doc for the project and the documents that are not;
+ * then mdc_registry_checksum_lines fills reg->checksum from every document's line
+ * (mdc_registry_line: "KIND/NAME CHECKSUM\n"), given in registry order.  It returns
+ * false, writing nothing, when that order is not the bytewise order of the lines (then
+ * call mdc_canon_registry). */
+typedef struct mdc_reg_line {
+    const char *text;
+    uint32_t len;
+} mdc_reg_line;
+mdc_reg_line mdc_registry_line(mdc_arena *a, const mdc_doc *d);
+bool mdc_registry_checksum_lines(mdc_registry *reg, const mdc_reg_line *lines);
+
 #endif

@@ -20,29 +20,11 @@
 
 #include "../model/buf.h"
 #include "canon.h"
+#include "compile_priv.h"
 #include "load.h"
 #include "yaml.h"
 
 #define LFS_MAGIC "version https://git-lfs.github.com/spec/"
-
-/* What the per-file stage produced for one file. */
-typedef struct file_result {
-    mdc_doc **docs;
-    size_t ndocs;
-    mdc_diag **diags; /* what loading this file reported (re-reported when shared) */
-    size_t ndiags;
-    bool loaded;      /* read and parsed here (not shared) */
-} file_result;
-
-/* A file another compilation may take its documents from: same path, same blob. */
-typedef struct blob_entry {
-    const char *path;
-    char oid[41];
-    mdc_doc **docs;
-    size_t ndocs;
-    mdc_diag **diags;
-    size_t ndiags;
-} blob_entry;
 
 typedef struct worker {
     pthread_t thread;
@@ -192,7 +174,7 @@ done:
     return NULL;
 }
 
-static unsigned pick_threads(unsigned asked, size_t nfiles)
+unsigned mdc_pick_threads(unsigned asked, size_t nfiles)
 {
     const char *env = getenv("MDC_THREADS");
     if (env && *env) asked = (unsigned)atoi(env);
@@ -208,7 +190,7 @@ static unsigned pick_threads(unsigned asked, size_t nfiles)
 }
 
 /* Runs the per-file stage over every listed file.  The extra arenas are attached to c. */
-static int compile_files(mdc_compilation *c, const mdc_project *p, const mdc_compilation *share,
+int mdc_compile_files(mdc_compilation *c, const mdc_project *p, const mdc_compilation *share,
                          unsigned nthreads, file_result *results, mdc_error *err)
 {
     job j;
@@ -259,7 +241,7 @@ static int compile_files(mdc_compilation *c, const mdc_project *p, const mdc_com
     return rc;
 }
 
-static int cmp_doc(const void *pa, const void *pb)
+int mdc_cmp_doc(const void *pa, const void *pb)
 {
     const mdc_doc *a = *(const mdc_doc *const *)pa;
     const mdc_doc *b = *(const mdc_doc *const *)pb;
@@ -274,7 +256,7 @@ static int cmp_doc(const void *pa, const void *pb)
 
 /* Reads and loads mdc.yaml.  A missing file is a diagnostic; the project then has
  * defaults so that the models can still be checked. */
-static mdc_project *load_project_file(mdc_compilation *c, mdc_error *err, int *rc)
+mdc_project *mdc_load_project_file(mdc_compilation *c, mdc_error *err, int *rc)
 {
     mdc_buf buf = MDC_BUF_INIT;
     const mdc_ynode *root = NULL;
@@ -325,21 +307,9 @@ void mdc_phase(const char *name, double *t0)
     *t0 = t;
 }
 
-/* A shared model with a `references: Model` field (no field named) was resolved against
- * the target as it was in the compilation that loaded it.  When the target was loaded
- * afresh here, the model is copied so that validation resolves it again and the canonical
- * form is recomputed; the shared original stays as it was. */
-static mdc_doc *reresolve_copy(mdc_compilation *c, const mdc_doc *d)
+mdc_doc *mdc_copy_for_recheck(mdc_compilation *c, const mdc_doc *d)
 {
     const mdc_model *m = d->body;
-    bool stale = false;
-    for (size_t i = 0; m && i < m->nfields && !stale; i++) {
-        const mdc_field *f = &m->fields[i];
-        if (!f->ref_implicit) continue;
-        const mdc_doc *t = mdc_registry_find(c->reg, MDC_KIND_MODEL, f->ref_model);
-        stale = !t || t->owner == c;
-    }
-    if (!stale) return NULL;
     mdc_doc *nd = mdc_new(c->arena, mdc_doc);
     *nd = *d;
     mdc_model *nm = mdc_new(c->arena, mdc_model);
@@ -356,12 +326,29 @@ static mdc_doc *reresolve_copy(mdc_compilation *c, const mdc_doc *d)
     return nd;
 }
 
+/* A shared model with a `references: Model` field (no field named) was resolved against
+ * the target as it was in the compilation that loaded it.  When the target was loaded
+ * afresh here, the model is copied so that validation resolves it again and the canonical
+ * form is recomputed; the shared original stays as it was. */
+static mdc_doc *reresolve_copy(mdc_compilation *c, const mdc_doc *d)
+{
+    const mdc_model *m = d->body;
+    bool stale = false;
+    for (size_t i = 0; m && i < m->nfields && !stale; i++) {
+        const mdc_field *f = &m->fields[i];
+        if (!f->ref_implicit) continue;
+        const mdc_doc *t = mdc_registry_find(c->reg, MDC_KIND_MODEL, f->ref_model);
+        stale = !t || t->owner == c;
+    }
+    return stale ? mdc_copy_for_recheck(c, d) : NULL;
+}
+
 static void collect_docs(mdc_compilation *c, const file_result *results, size_t nfiles)
 {
     c->reg->ndocs = 0;
     for (size_t i = 0; i < nfiles; i++)
         for (size_t k = 0; k < results[i].ndocs; k++) c->reg->docs[c->reg->ndocs++] = results[i].docs[k];
-    qsort(c->reg->docs, c->reg->ndocs, sizeof *c->reg->docs, cmp_doc);
+    qsort(c->reg->docs, c->reg->ndocs, sizeof *c->reg->docs, mdc_cmp_doc);
 }
 
 static void reresolve_shared(mdc_compilation *c, file_result *results, size_t nfiles)
@@ -390,7 +377,7 @@ static void reresolve_shared(mdc_compilation *c, file_result *results, size_t nf
 }
 
 /* Loading bakes these project settings into documents: sharing needs them equal. */
-static bool same_defaults(const mdc_project *a, const mdc_project *b)
+bool mdc_same_defaults(const mdc_project *a, const mdc_project *b)
 {
     if (!a || !b) return false;
     return strcmp(a->pg_schema ? a->pg_schema : "", b->pg_schema ? b->pg_schema : "") == 0;
@@ -417,24 +404,88 @@ static void index_blobs(mdc_compilation *c, const file_result *results)
     c->nblobs = n;
 }
 
-int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o, mdc_error *err)
+mdc_compilation *mdc_compilation_new(void)
 {
-    *out = NULL;
     mdc_compilation *c = calloc(1, sizeof *c);
-    if (!c) return mdc_error_set(err, "out of memory");
+    if (!c) return NULL;
     c->arena = mdc_arena_new();
     c->extra_arenas = mdc_new(c->arena, mdc_ptrvec);
     mdc_diags_init(&c->diags, c->arena);
     c->reg = mdc_new(c->arena, mdc_registry);
     c->reg->owner = c;
+    return c;
+}
+
+/* ------------------------------------------------------------------ summaries */
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+uint32_t mdc_name_hash(const char *s)
+{
+    uint64_t h = fnv(14695981039346656037u, s);
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Source, then the table in ASCII lower case (validation compares tables so). */
+uint64_t mdc_table_hash(const mdc_doc *d)
+{
+    const mdc_model *m = d->kind == MDC_KIND_MODEL ? d->body : NULL;
+    if (!m || !m->table) return 0;
+    uint64_t h = fnv(14695981039346656037u, m->source ? m->source : "");
+    h = (h ^ 0xff) * 1099511628211u;
+    for (const char *s = m->table; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch - 'A' + 'a');
+        h = (h ^ ch) * 1099511628211u;
+    }
+    return h ? h : 1;
+}
+
+void mdc_build_sums(mdc_compilation *c)
+{
+    const mdc_registry *reg = c->reg;
+    size_t nrefs = 0;
+    for (size_t i = 0; i < reg->ndocs; i++) {
+        const mdc_model *m = reg->docs[i]->kind == MDC_KIND_MODEL ? reg->docs[i]->body : NULL;
+        for (size_t k = 0; m && k < m->nfields; k++) nrefs += m->fields[k].ref_model != NULL;
+    }
+    doc_sum *sums = mdc_new_array(c->arena, doc_sum, reg->ndocs + 1);
+    uint32_t *refs = mdc_new_array(c->arena, uint32_t, nrefs + 1);
+    size_t r = 0;
+    for (size_t i = 0; i < reg->ndocs; i++) {
+        const mdc_doc *d = reg->docs[i];
+        const mdc_model *m = d->kind == MDC_KIND_MODEL ? d->body : NULL;
+        sums[i].table = mdc_table_hash(d);
+        sums[i].ref_at = (uint32_t)r;
+        for (size_t k = 0; m && k < m->nfields; k++)
+            if (m->fields[k].ref_model) refs[r++] = mdc_name_hash(m->fields[k].ref_model);
+        sums[i].nref = (uint32_t)(r - sums[i].ref_at);
+    }
+    c->sums = sums;
+    c->ref_hashes = refs;
+    mdc_reg_line *lines = mdc_new_array(c->arena, mdc_reg_line, reg->ndocs + 1);
+    for (size_t i = 0; i < reg->ndocs; i++) lines[i] = mdc_registry_line(c->arena, reg->docs[i]);
+    c->lines = lines;
+}
+
+int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o, mdc_error *err)
+{
+    *out = NULL;
+    mdc_compilation *c = mdc_compilation_new();
+    if (!c) return mdc_error_set(err, "out of memory");
 
     int rc = -1;
     file_result *results = NULL;
     double t0 = mdc_now_ms();
     if (mdc_state_open(&c->state, repo, o->kind, o->rev, err) < 0) goto done;
+    if (o->kind == MDC_STATE_REV) mdc_state_path_oid(c->state, "mdc.yaml", c->project_oid);
 
     int prc;
-    mdc_project *p = load_project_file(c, err, &prc);
+    mdc_project *p = mdc_load_project_file(c, err, &prc);
     if (prc < 0) goto done;
     c->reg->project = p;
 
@@ -449,8 +500,8 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
     /* Share only from a compilation without errors: validation relies on it (a shared
      * document was valid there), and so does the canonical form. */
     const mdc_compilation *share = o->share;
-    if (share && (!share->canonical || !same_defaults(share->reg->project, p))) share = NULL;
-    if (compile_files(c, p, share, pick_threads(o->threads, nfiles), results, err) < 0) goto done;
+    if (share && (!share->canonical || !mdc_same_defaults(share->reg->project, p))) share = NULL;
+    if (mdc_compile_files(c, p, share, mdc_pick_threads(o->threads, nfiles), results, err) < 0) goto done;
     mdc_phase("parse", &t0);
 
     size_t ndocs = 0;
@@ -470,6 +521,8 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
     if (c->diags.errors == 0) {
         mdc_canon_registry(c->arena, c->reg);
         c->canonical = true;
+        c->reg->unique_sorted = true; /* sorted, and validation dropped duplicates */
+        mdc_build_sums(c);
     }
     mdc_phase("canon", &t0);
     mdc_diags_sort(&c->diags);

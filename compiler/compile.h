@@ -45,6 +45,12 @@ struct mdc_compilation {
     void *extra_arenas;
     void *blobs;
     size_t nblobs;
+    /* private: document summaries when canonical (struct doc_sum[reg->ndocs], see
+     * compile_priv.h), and mdc.yaml's blob id at a revision ("" elsewhere) */
+    void *sums;
+    uint32_t *ref_hashes;
+    void *lines; /* mdc_reg_line[reg->ndocs] (canon.h) */
+    char project_oid[41];
 };
 
 /* Returns 0, or -1 when the state cannot be read at all (exit status 2; message in err).
@@ -52,6 +58,16 @@ struct mdc_compilation {
 int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o,
                 mdc_error *err);
 void mdc_compilation_free(mdc_compilation *c);
+
+/*
+ * Compiles revision rev of repo as a step from base, an earlier (or later) compilation of
+ * a revision of the same repository: the same compilation as mdc_compile sharing base
+ * (o->share), at a cost that follows what changed between the two trees rather than the
+ * size of the registry.  When base has errors or is not of a revision, or mdc.yaml
+ * differs, it is mdc_compile sharing base.  A history walk compiles each commit so.
+ */
+int mdc_compile_step(mdc_compilation **out, mdc_repo *repo, const char *rev,
+                     const mdc_compilation *base, unsigned threads, mdc_error *err);
 
 /* MDC_TIMING=1: mdc_phase prints the milliseconds since *t0 under NAME (stderr) and resets
  * *t0 to now; mdc_now_ms is the monotonic clock it uses. */

@@ -842,6 +842,7 @@ static int cmp_kind_name(const mdc_doc *a, const mdc_doc *b)
  * dropped the duplicates. */
 static bool strictly_sorted(const mdc_registry *r)
 {
+    if (r->unique_sorted) return true;
     for (size_t i = 1; i < r->ndocs; i++)
         if (cmp_kind_name(r->docs[i - 1], r->docs[i]) >= 0) return false;
     return true;
@@ -925,7 +926,7 @@ mdc_diff *mdc_diff_registries(mdc_arena *a, const mdc_registry *base, const mdc_
         const mdc_doc *bd = head_pair[j];
         /* The very same document on both sides (shared between the compilations, which
          * happens to most documents of a history walk): nothing can have changed. */
-        if (bd == hd && !hd->version.present) continue;
+        if (bd == hd) continue; /* (a declared version cannot have moved either) */
         doc_builder b = start_doc(&c, hd->kind, bd, hd);
         if (!bd) {
             hit(&c, &b, kind_rule(hd->kind, "added"), NULL, hd->name_loc, -1, -1, "%s `%s` added",

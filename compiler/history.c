@@ -298,13 +298,13 @@ static void *compile_stretch(void *arg)
         char hex[41];
         git_oid_tostr(hex, sizeof hex, &s->chain[i]);
         mdc_compilation *c = NULL;
-        mdc_compile_opts o = {MDC_STATE_REV, hex, s->threads, good ? good : s->share};
-        if (mdc_compile(&c, s->repo, &o, &s->err) < 0) {
+        const mdc_compilation *from = good ? good : s->share;
+        if (mdc_compile_step(&c, s->repo, hex, from, s->threads, &s->err) < 0) {
             s->rc = -1;
             break;
         }
         s->comp[i] = c;
-        s->base[i] = o.share;
+        s->base[i] = from;
         last_project = c->has_project ? c->reg->project : NULL;
         if (last_project && !signature(git, &s->chain[i], mdc_repo_prefix(s->repo), last_project, &last_sig))
             last_project = NULL;

@@ -33,6 +33,16 @@ mdc_doc *mdc_load_document(mdc_arena *a, const mdc_project *p, const char *path,
  * (the later one by path/position is the duplicate, with a "first defined here" note). */
 void mdc_validate(mdc_arena *a, mdc_registry *reg, mdc_diags *d);
 
+/*
+ * The cross-document checks of a registry that differs from one without errors only in
+ * the models of `check` (new, changed, or referring to one that changed), with no
+ * duplicate name, no table that may collide and no source changed (the caller knows):
+ * checks those models and every entity and contract.  True when reg then has no
+ * cross-document error; false when one was found (nothing is reported: the caller runs
+ * mdc_validate for the diagnostics).  Costs the checked documents, not the registry.
+ */
+bool mdc_validate_step(mdc_arena *a, mdc_registry *reg, mdc_doc *const *check, size_t ncheck);
+
 /* Default table name: snake_case(name) with the last word pluralised (SPEC 3.1):
  * User->users, ProjectFile->project_files, Category->categories, Address->addresses,
  * Person->people.  Names longer than 63 bytes are fitted as DataFlow does. */

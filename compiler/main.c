@@ -131,6 +131,10 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
         if (strcmp(name, commands[k].name) != 0) continue;
         git_libgit2_init();
+        /* Keep big trees (a folder of 10,000 models) in a repository's object cache: a
+         * history walk reads each commit's tree twice (libgit2's default keeps only
+         * trees under 4 KiB). */
+        git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)64 << 20);
         int rc = commands[k].run(&g, argc - i, argv + i);
         fflush(stdout);
         git_libgit2_shutdown();

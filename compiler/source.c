@@ -53,7 +53,9 @@ struct mdc_state_impl {
     git_commit *commit;  /* MDC_STATE_REV */
     git_tree *tree;      /* MDC_STATE_REV */
     char *label;         /* owned copy of the revision as given */
-    char *paths;         /* NUL-separated paths of st->files */
+    char *paths;         /* NUL-separated paths of st->files (and of gone) */
+    const char **gone;   /* mdc_state_list_changes: paths only at the base */
+    char *gone_paths;    /* their text, when not in paths */
 };
 
 struct mdc_reader {
@@ -428,6 +430,8 @@ void mdc_state_free(mdc_state *st)
         git_commit_free(im->commit);
         free(im->label);
         free(im->paths);
+        free(im->gone);
+        free(im->gone_paths);
         free(im);
     }
     free(st->files);
@@ -919,6 +923,299 @@ done:
     mdc_buf_free(&dir);
     mdc_buf_free(&full);
     return rc;
+}
+
+/* ---------------------------------------------------------------- changes */
+
+/* The tree at full (relative to the work tree; "" = the root) in root: 1 and *out, 0 when
+ * there is nothing at full, -1 when full is not a folder (or cannot be read). */
+static int subtree(git_repository *git, git_tree *root, const char *full, git_tree **out)
+{
+    *out = NULL;
+    if (!*full) return git_tree_dup(out, root) == 0 ? 1 : -1;
+    git_tree_entry *te = NULL;
+    int e = git_tree_entry_bypath(&te, root, full);
+    if (e == GIT_ENOTFOUND) return 0;
+    if (e < 0) return -1;
+    int rc = -1;
+    if (git_tree_entry_filemode(te) == GIT_FILEMODE_TREE)
+        rc = git_tree_lookup(out, git, git_tree_entry_id(te)) == 0 ? 1 : -1;
+    git_tree_entry_free(te);
+    return rc;
+}
+
+/* True when folder a (normalised) is b or holds it. */
+static bool dir_covers(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    return n == 0 || (strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/'));
+}
+
+static int cmp_path_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Where mdc_state_list_changes collects: files present at the state go to the lister,
+ * paths only at the base to gone. */
+typedef struct changes {
+    lister *l;
+    mdc_buf *gone;
+    size_t **gone_off, *ng, *gcap;
+} changes;
+
+static void add_gone(changes *ch, const char *rel, size_t len)
+{
+    if (*ch->ng == *ch->gcap) {
+        *ch->gcap = *ch->gcap ? 2 * *ch->gcap : 16;
+        size_t *v = realloc(*ch->gone_off, *ch->gcap * sizeof *v);
+        if (!v) abort();
+        *ch->gone_off = v;
+    }
+    (*ch->gone_off)[(*ch->ng)++] = ch->gone->len;
+    mdc_buf_put(ch->gone, rel, len);
+    mdc_buf_putc(ch->gone, '\0');
+}
+
+/* git orders tree entries by name, a folder's name compared as if it ended in '/'. */
+static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+{
+    const unsigned char *x = (const unsigned char *)git_tree_entry_name(a);
+    const unsigned char *y = (const unsigned char *)git_tree_entry_name(b);
+    while (*x && *x == *y) x++, y++;
+    int cx = *x ? *x : git_tree_entry_filemode(a) == GIT_FILEMODE_TREE ? '/' : 0;
+    int cy = *y ? *y : git_tree_entry_filemode(b) == GIT_FILEMODE_TREE ? '/' : 0;
+    return cx - cy;
+}
+
+static int compare_trees(changes *ch, git_repository *git, const git_tree *a, const git_tree *b,
+                         mdc_buf *rel);
+
+/* Entry e (of the base when `gone`, else of the state) at rel + name: every file it holds
+ * is gone or present. */
+static int whole_entry(changes *ch, git_repository *git, const git_tree_entry *e, bool gone,
+                       mdc_buf *rel)
+{
+    size_t base = rel->len;
+    if (base) mdc_buf_putc(rel, '/');
+    const char *name = git_tree_entry_name(e);
+    mdc_buf_puts(rel, name);
+    git_filemode_t mode = git_tree_entry_filemode(e);
+    int rc = 0;
+    if (mode == GIT_FILEMODE_TREE) {
+        git_tree *t = NULL;
+        if (git_tree_lookup(&t, git, git_tree_entry_id(e)) < 0) rc = -1;
+        else rc = compare_trees(ch, git, gone ? t : NULL, gone ? NULL : t, rel);
+        git_tree_free(t);
+    } else {
+        int kind = kind_of_mode(mode, name);
+        if (kind >= 0 && gone) add_gone(ch, rel->ptr, rel->len);
+        else if (kind >= 0) add_file(ch->l, rel->ptr, rel->len, git_tree_entry_id(e), (mdc_file_kind)kind);
+    }
+    rel->len = base;
+    if (rel->ptr) rel->ptr[base] = '\0';
+    return rc;
+}
+
+/* One merge pass over the entries of a (the base's; NULL = none) and b (the state's):
+ * equal entries are skipped, folders that differ compared in turn.  rel: the folder,
+ * relative to the project root. */
+static int compare_trees(changes *ch, git_repository *git, const git_tree *a, const git_tree *b,
+                         mdc_buf *rel)
+{
+    size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+    size_t i = 0, j = 0;
+    while (i < na || j < nb) {
+        const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+        const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+        int c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
+        if (c == 0) {
+            i++, j++;
+            git_filemode_t ma = git_tree_entry_filemode(ea), mb = git_tree_entry_filemode(eb);
+            if (ma == mb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb))) continue;
+            if (ma == GIT_FILEMODE_TREE && mb == GIT_FILEMODE_TREE) {
+                git_tree *ta = NULL, *tb = NULL;
+                size_t base = rel->len;
+                if (base) mdc_buf_putc(rel, '/');
+                mdc_buf_puts(rel, git_tree_entry_name(ea));
+                int rc = -1;
+                if (git_tree_lookup(&ta, git, git_tree_entry_id(ea)) == 0 &&
+                    git_tree_lookup(&tb, git, git_tree_entry_id(eb)) == 0)
+                    rc = compare_trees(ch, git, ta, tb, rel);
+                git_tree_free(ta);
+                git_tree_free(tb);
+                rel->len = base;
+                if (rel->ptr) rel->ptr[base] = '\0';
+                if (rc < 0) return -1;
+                continue;
+            }
+            /* one path, other content or another type */
+            if (whole_entry(ch, git, ea, true, rel) < 0 || whole_entry(ch, git, eb, false, rel) < 0)
+                return -1;
+        } else if (c < 0) {
+            i++;
+            if (whole_entry(ch, git, ea, true, rel) < 0) return -1;
+        } else {
+            j++;
+            if (whole_entry(ch, git, eb, false, rel) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* mdc_state_list_changes against a base that has no tree (the working tree, the index):
+ * st is listed in full and compared with the base's list, path by path.  A file the base
+ * listed without a blob id (one it skipped) counts as changed. */
+static int changes_by_listing(mdc_state *st, const mdc_state *base, const char *const *dirs,
+                              size_t ndirs, const char ***gone, size_t *ngone, mdc_error *err)
+{
+    if (mdc_state_list(st, dirs, ndirs, err) < 0) return -1;
+    struct mdc_state_impl *im = st->impl;
+    const char **gv = malloc((base->nfiles + 1) * sizeof *gv);
+    if (!gv) abort();
+    size_t n = 0, ng = 0, i = 0, j = 0;
+    while (i < st->nfiles || j < base->nfiles) {
+        const mdc_file *f = i < st->nfiles ? &st->files[i] : NULL;
+        const mdc_file *b = j < base->nfiles ? &base->files[j] : NULL;
+        int c = !f ? 1 : !b ? -1 : strcmp(f->path, b->path);
+        if (c > 0) {
+            gv[ng++] = b->path; /* the base's path: st outlives none of it, so copy below */
+            j++;
+            continue;
+        }
+        if (c == 0) j++;
+        i++;
+        if (c == 0 && f->kind == b->kind && b->oid[0] && strcmp(f->oid, b->oid) == 0) continue;
+        st->files[n++] = *f;
+    }
+    st->nfiles = n;
+    /* the gone paths belong to the base: copy them into one block st owns */
+    size_t len = 0;
+    for (size_t k = 0; k < ng; k++) len += strlen(gv[k]) + 1;
+    char *block = malloc(len + 1), *p = block;
+    if (!block) abort();
+    for (size_t k = 0; k < ng; k++) {
+        size_t l = strlen(gv[k]) + 1;
+        memcpy(p, gv[k], l);
+        gv[k] = p;
+        p += l;
+    }
+    free(im->gone);
+    free(im->gone_paths);
+    im->gone = gv;
+    im->gone_paths = block;
+    if (gone) *gone = gv;
+    if (ngone) *ngone = ng;
+    return 1;
+}
+
+int mdc_state_list_changes(mdc_state *st, const mdc_state *base, const char *const *dirs,
+                           size_t ndirs, const char ***gone, size_t *ngone, mdc_error *err)
+{
+    struct mdc_state_impl *im = st->impl;
+    git_repository *git = im->repo->git;
+    if (st->kind != MDC_STATE_REV || !im->tree) return 0;
+    if (base->kind != MDC_STATE_REV) return changes_by_listing(st, base, dirs, ndirs, gone, ngone, err);
+    git_oid base_id;
+    if (git_oid_fromstr(&base_id, base->tree) < 0) return 0;
+
+    mdc_buf *norm = calloc(ndirs ? ndirs : 1, sizeof *norm);
+    if (!norm) return mdc_error_set(err, "out of memory");
+    for (size_t i = 0; i < ndirs; i++) normalise_dir(dirs[i], &norm[i]);
+    int rc = 1;
+    for (size_t i = 0; i < ndirs && rc == 1; i++)
+        for (size_t k = 0; k < ndirs && rc == 1; k++)
+            if (i != k && dir_covers(norm[i].ptr, norm[k].ptr)) rc = 0; /* overlapping folders */
+
+    lister l = {.st = st, .repo = im->repo, .err = err};
+    mdc_buf gone_paths = MDC_BUF_INIT, full = MDC_BUF_INIT, rel = MDC_BUF_INIT;
+    size_t *gone_off = NULL, ng = 0, gcap = 0;
+    git_tree *old_root = NULL;
+    if (rc == 1 && git_tree_lookup(&old_root, git, &base_id) < 0)
+        rc = mdc_error_set(err, "cannot read the tree of %s: %s", base->label, git_msg());
+    for (size_t i = 0; i < ndirs && rc == 1; i++) {
+        const char *dir = norm[i].ptr;
+        mdc_buf_clear(&full);
+        mdc_buf_puts(&full, im->repo->prefix);
+        if (*dir) mdc_buf_puts(&full, dir);
+        else if (full.len) full.ptr[--full.len] = '\0';
+        git_tree *a = NULL, *b = NULL;
+        const char *fp = full.ptr ? full.ptr : "";
+        int ea = subtree(git, old_root, fp, &a), eb = subtree(git, im->tree, fp, &b);
+        if (ea < 0 || eb < 0) {
+            rc = 0; /* a file, not a folder, on one side: list in full */
+        } else if ((a || b) && !(a && b && git_oid_equal(git_tree_id(a), git_tree_id(b)))) {
+            changes ch = {&l, &gone_paths, &gone_off, &ng, &gcap};
+            mdc_buf_clear(&rel);
+            mdc_buf_puts(&rel, dir);
+            if (compare_trees(&ch, git, a, b, &rel) < 0)
+                rc = mdc_error_set(err, "cannot compare %s with %s: %s", base->label, st->label,
+                                   git_msg());
+        }
+        git_tree_free(a);
+        git_tree_free(b);
+    }
+
+    if (rc == 1) {
+        /* One buffer for both lists: the files' paths, then the gone ones. */
+        size_t flen = l.paths.len;
+        mdc_buf_put(&l.paths, gone_paths.ptr ? gone_paths.ptr : "", gone_paths.len);
+        mdc_buf_putc(&l.paths, '\0');
+        char *paths = mdc_buf_detach(&l.paths);
+        mdc_file *files = malloc((l.n ? l.n : 1) * sizeof *files);
+        const char **gv = malloc((ng ? ng : 1) * sizeof *gv);
+        if (!files || !gv) abort();
+        for (size_t i = 0; i < l.n; i++) {
+            files[i].path = paths + l.v[i].path_off;
+            memcpy(files[i].oid, l.v[i].oid, sizeof files[i].oid);
+            files[i].kind = l.v[i].kind;
+        }
+        if (l.n > 1) qsort(files, l.n, sizeof *files, cmp_files);
+        /* A path deleted as one thing and added as another (a type change) is present. */
+        size_t n = 0;
+        for (size_t i = 0; i < ng; i++) {
+            const char *g = paths + flen + gone_off[i];
+            mdc_file key = {g, "", MDC_FILE_YAML};
+            if (!l.n || !bsearch(&key, files, l.n, sizeof *files, cmp_files)) gv[n++] = g;
+        }
+        if (n > 1) qsort(gv, n, sizeof *gv, cmp_path_ptr);
+        free(st->files);
+        free(im->paths);
+        free(im->gone);
+        st->files = files;
+        st->nfiles = l.n;
+        im->paths = paths;
+        im->gone = gv;
+        if (gone) *gone = gv;
+        if (ngone) *ngone = n;
+    }
+    git_tree_free(old_root);
+    for (size_t i = 0; i < ndirs; i++) mdc_buf_free(&norm[i]);
+    free(norm);
+    free(l.v);
+    free(gone_off);
+    mdc_buf_free(&l.paths);
+    mdc_buf_free(&gone_paths);
+    mdc_buf_free(&full);
+    mdc_buf_free(&rel);
+    return rc;
+}
+
+int mdc_state_path_oid(mdc_state *st, const char *path, char out[41])
+{
+    out[0] = '\0';
+    if (st->kind != MDC_STATE_REV || !st->impl->tree) return -1;
+    mdc_buf full = MDC_BUF_INIT;
+    mdc_buf_puts(&full, st->impl->repo->prefix);
+    mdc_buf_puts(&full, path);
+    git_tree_entry *te = NULL;
+    if (git_tree_entry_bypath(&te, st->impl->tree, full.ptr) == 0) {
+        if (git_tree_entry_type(te) == GIT_OBJECT_BLOB)
+            git_oid_tostr(out, 41, git_tree_entry_id(te));
+        git_tree_entry_free(te);
+    }
+    mdc_buf_free(&full);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- readers */

@@ -95,6 +95,22 @@ int mdc_state_read_path(mdc_state *st, const char *path, mdc_buf *out, mdc_error
  */
 int mdc_state_list(mdc_state *st, const char *const *dirs, size_t ndirs, mdc_error *err);
 
+/*
+ * Lists only what changed under the given folders between base and st, two revisions of
+ * the same repository (MDC_STATE_REV both): st->files gets the files that are new or
+ * different at st (sorted, as mdc_state_list would list them), *gone (when ngone is not
+ * NULL) the sorted paths listed at base but not at st; both live as long as st.  Costs the
+ * trees that differ, not the files.  Returns 1; 0 when the folders cannot be compared this
+ * way (folders that overlap, a folder that is a file on one side), and the caller lists st
+ * in full; -1 on error.
+ */
+int mdc_state_list_changes(mdc_state *st, const mdc_state *base, const char *const *dirs,
+                           size_t ndirs, const char ***gone, size_t *ngone, mdc_error *err);
+
+/* The blob id of path (relative to the project root) at a revision state, in out[41];
+ * "" when there is no such file.  Returns 0, or -1 when st is not a revision. */
+int mdc_state_path_oid(mdc_state *st, const char *path, char out[41]);
+
 /* A reader of file contents; one per thread.  Readers of one state may run concurrently. */
 int mdc_reader_open(mdc_reader **out, mdc_state *st, mdc_error *err);
 void mdc_reader_free(mdc_reader *r);

@@ -44,6 +44,8 @@ typedef struct name_index {
     size_t n;
     uint32_t *slots; /* 1 + position in names/docs; 0 = empty */
     size_t mask;     /* slot count - 1 (a power of two >= 2n) */
+    bool run;        /* no table and no names: docs is the kind's run of the registry,
+                        searched by bisection (mdc_validate_step) */
 } name_index;
 
 typedef struct vctx {
@@ -86,7 +88,7 @@ static mdc_diag *report(vctx *v, const char *code, mdc_loc l, const char *fmt, .
 static void note_did_you_mean(vctx *v, mdc_diag *dg, const char *word, const char *const *cands,
                               size_t n)
 {
-    if (!word || !n) return;
+    if (!word || !n || !cands) return;
     size_t len = strlen(word);
     const char **near = malloc(n * sizeof *near);
     if (!near) abort();
@@ -173,6 +175,17 @@ static void build_index(vctx *v, mdc_kind k, name_index *ix)
 /* The first document of the index named name, or NULL. */
 static mdc_doc *index_find(const name_index *ix, const char *name)
 {
+    if (ix->run) {
+        size_t lo = 0, hi = ix->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = strcmp(name, ix->docs[mid]->name);
+            if (c == 0) return ix->docs[mid];
+            if (c < 0) hi = mid;
+            else lo = mid + 1;
+        }
+        return NULL;
+    }
     if (!ix->slots) return NULL;
     size_t h = hash_name(name) & ix->mask;
     for (uint32_t k; (k = ix->slots[h]) != 0; h = (h + 1) & ix->mask)
@@ -582,9 +595,9 @@ static void check_contract(vctx *v, const mdc_doc *doc, const mdc_contract *c)
     }
 }
 
-static void check_entities_and_contracts(vctx *v)
+static void check_entities_and_contracts(vctx *v, size_t from, size_t to)
 {
-    for (size_t i = 0; i < v->reg->ndocs; i++) {
+    for (size_t i = from; i < to; i++) {
         const mdc_doc *doc = v->reg->docs[i];
         if (!doc->name || !doc->body) continue;
         if (doc->kind == MDC_KIND_ENTITY) check_entity(v, doc, doc->body);
@@ -603,5 +616,64 @@ void mdc_validate(mdc_arena *a, mdc_registry *reg, mdc_diags *d)
     build_index(&v, MDC_KIND_SOURCE, &v.sources);
     check_models(&v);
     check_tables(&v);
-    check_entities_and_contracts(&v);
+    check_entities_and_contracts(&v, 0, reg->ndocs);
+}
+
+/* [*from, *to) of the documents of kind k in reg->docs, which is sorted by kind first. */
+static void kind_run(const mdc_registry *reg, mdc_kind k, size_t *from, size_t *to)
+{
+    size_t lo = 0, hi = reg->ndocs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (reg->docs[mid]->kind < k) lo = mid + 1;
+        else hi = mid;
+    }
+    *from = lo;
+    hi = reg->ndocs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (reg->docs[mid]->kind <= k) lo = mid + 1;
+        else hi = mid;
+    }
+    *to = lo;
+}
+
+static void run_index(vctx *v, mdc_kind k, name_index *ix)
+{
+    size_t from, to;
+    kind_run(v->reg, k, &from, &to);
+    memset(ix, 0, sizeof *ix);
+    ix->docs = v->reg->docs + from;
+    ix->n = to - from;
+    ix->run = true;
+}
+
+bool mdc_validate_step(mdc_arena *a, mdc_registry *reg, mdc_doc *const *check, size_t ncheck)
+{
+    if (!reg || !reg->docs) return false;
+    mdc_diags scratch;
+    mdc_diags_init(&scratch, a);
+    vctx v = {a, reg, &scratch, {0}, {0}};
+    run_index(&v, MDC_KIND_MODEL, &v.models);
+    run_index(&v, MDC_KIND_SOURCE, &v.sources);
+    for (size_t i = 0; i < ncheck; i++) {
+        mdc_doc *doc = check[i];
+        mdc_model *m = doc->body;
+        if (doc->kind != MDC_KIND_MODEL || !doc->name || !m) continue;
+        check_reserved_name(&v, doc);
+        check_model_source(&v, doc, m);
+        for (size_t k = 0; m->fields && k < m->nfields; k++) {
+            mdc_field *f = &m->fields[k];
+            if (f->name && f->ref_model) check_reference(&v, doc, f);
+        }
+    }
+    /* entities and contracts: their runs (kinds sort contract, entity, model, source) */
+    size_t from, to, efrom, eto;
+    kind_run(reg, MDC_KIND_CONTRACT, &from, &to);
+    check_entities_and_contracts(&v, from, to);
+    kind_run(reg, MDC_KIND_ENTITY, &efrom, &eto);
+    check_entities_and_contracts(&v, efrom, eto);
+    bool ok = scratch.errors == 0;
+    mdc_diags_release(&scratch);
+    return ok;
 }

@@ -295,6 +295,7 @@ typedef struct mdc_registry {
     size_t ndocs;
     char checksum[33]; /* registry checksum (SPEC 4) */
     const void *owner; /* private: the compilation that built it (see mdc_doc.owner) */
+    bool unique_sorted; /* private: docs known to be in strict (kind, name) order */
 } mdc_registry;
 
 /* Names of the enums as written in YAML and JSON ("cascade", "backward", "MEDIUM", ...). */

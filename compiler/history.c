@@ -276,6 +276,7 @@ typedef struct stretch {
     size_t from, to;
     const mdc_compilation *share;
     unsigned threads;                 /* per compilation */
+    bool steps;                       /* mdc_compile_step (MDC_STEPS=0: mdc_compile) */
     mdc_compilation **comp;           /* [nchain]: NULL = not compiled (same signature) */
     const mdc_compilation **base;     /* [nchain]: the compilation it shared and was diffed with */
     mdc_diff **diff;                  /* [nchain]: its diff with base, or NULL */
@@ -299,7 +300,9 @@ static void *compile_stretch(void *arg)
         git_oid_tostr(hex, sizeof hex, &s->chain[i]);
         mdc_compilation *c = NULL;
         const mdc_compilation *from = good ? good : s->share;
-        if (mdc_compile_step(&c, s->repo, hex, from, s->threads, &s->err) < 0) {
+        mdc_compile_opts o = {MDC_STATE_REV, hex, s->threads, from};
+        if ((s->steps ? mdc_compile_step(&c, s->repo, hex, from, s->threads, &s->err)
+                      : mdc_compile(&c, s->repo, &o, &s->err)) < 0) {
             s->rc = -1;
             break;
         }
@@ -346,6 +349,10 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
     /* Stretches need a compilation to share (else each first commit would parse every
      * file); without one, or with one core, a single stretch walks the whole chain. */
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    /* MDC_STEPS=0 compiles every commit in full (sharing files): the reference the steps
+     * are tested against (test_build.sh H) */
+    const char *se = getenv("MDC_STEPS");
+    bool steps = !(se && strcmp(se, "0") == 0);
     unsigned ns = share ? pick_stretches(nchain, ncpu) : 1;
     unsigned inner = ns > 1 ? (unsigned)(ncpu > (long)ns ? ncpu / (long)ns : 1) : 0;
     mdc_compilation **comp = calloc(nchain + 1, sizeof *comp);
@@ -363,6 +370,7 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
         s->to = nchain * (k + 1) / ns;
         s->share = share;
         s->threads = inner;
+        s->steps = steps;
         s->comp = comp;
         s->base = base;
         s->diff = diffs;

@@ -20,7 +20,11 @@
 #   G. the history compiled in stretches (one per thread, MDC_THREADS = 1, 2, 3, 5, 8) comes
 #      out byte for byte the same, and as worked out independently, whatever commit a stretch
 #      starts at: broken commits, commits that change no definition, renames, removals and
-#      declared versions that move alone, at every position of the chain.
+#      declared versions that move alone, at every position of the chain;
+#   H. every commit compiled as a step from the last good one (compiler/compile_step.c) gives
+#      the snapshot of compiling each commit in full (MDC_STEPS=0): on a history that makes
+#      every case of a step happen (gen_step_history.py; each broken commit is checked to
+#      fail for the reason it claims) and on two random histories of gen_history.py.
 source "$(dirname "$0")/lib.sh"
 source "$MDC_SRC/tests/pg.sh"
 
@@ -270,5 +274,25 @@ for t in 1 2 3 5 8; do
     check "stretches: build with MDC_THREADS=$t" env MDC_THREADS=$t "$MDC" -C "$S" build -o "$TMP/st$t.db"
     eq "stretches: model_versions with MDC_THREADS=$t" "$(versions_of "$TMP/st$t.db")" "$(cat "$TMP/stretch.want")"
     check "stretches: MDC_THREADS=$t gives the bytes of MDC_THREADS=1" cmp "$TMP/st1.db" "$TMP/st$t.db"
+done
+# ================================================================== H. history steps
+H="$TMP/steps"
+python3 "$MDC_SRC/tests/sh/gen_step_history.py" "$H" >"$TMP/steps.broken" || fail "generate the step history"
+commits=($(git -C "$H" rev-list --reverse HEAD))
+while read -r idx why; do
+    out=$("$MDC" -C "$H" check --rev "${commits[$idx]}" 2>&1)
+    case "$out" in *"error [$why]"*) pass ;; *) fail "steps: commit $idx should fail with $why: $out" ;; esac
+done <"$TMP/steps.broken"
+for t in 1 2 3; do
+    check "steps: build (MDC_THREADS=$t)" env MDC_THREADS=$t "$MDC" -C "$H" build -o "$TMP/steps$t.db"
+    check "steps: build in full (MDC_THREADS=$t)" env MDC_STEPS=0 MDC_THREADS=$t "$MDC" -C "$H" build -o "$TMP/full$t.db"
+    check "steps: MDC_THREADS=$t, steps and full compilations give the same bytes" cmp "$TMP/steps$t.db" "$TMP/full$t.db"
+done
+for seed in 3 8; do
+    python3 "$MDC_SRC/tests/migrate/gen_history.py" --seed $seed --steps 30 --out "$TMP/gh$seed" >/dev/null ||
+        fail "gen_history seed $seed"
+    check "steps: gen_history $seed build" "$MDC" -C "$TMP/gh$seed/repo" build -o "$TMP/gh$seed.db"
+    check "steps: gen_history $seed build in full" env MDC_STEPS=0 "$MDC" -C "$TMP/gh$seed/repo" build -o "$TMP/gh${seed}f.db"
+    check "steps: gen_history $seed, steps and full compilations give the same bytes" cmp "$TMP/gh$seed.db" "$TMP/gh${seed}f.db"
 done
 finish

@@ -86,6 +86,14 @@ static bool take_shared(worker *w, size_t i)
     return true;
 }
 
+static bool has_implicit_reference(const mdc_doc *d)
+{
+    const mdc_model *m = d->kind == MDC_KIND_MODEL ? d->body : NULL;
+    for (size_t i = 0; m && i < m->nfields; i++)
+        if (m->fields[i].ref_model && m->fields[i].ref_implicit) return true;
+    return false;
+}
+
 /* Reads, parses and loads st->files[i] into its result slot. */
 static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
 {
@@ -127,6 +135,7 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
 
     const char *fpath = mdc_strdup(w->arena, path);
     const char *oid = mdc_strdup(w->arena, f->oid);
+    size_t errors = w->diags.errors;
     mdc_yfile yf;
     mdc_yaml_parse2(w->arena, w->scratch, fpath, buf->ptr ? buf->ptr : "", buf->len, &w->diags, &yf);
 
@@ -139,6 +148,11 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
         d->owner = j->owner;
         r->docs[r->ndocs++] = d;
     }
+    /* The canonical form of a document depends on itself alone, unless a reference takes
+     * its field from the target (validation resolves those): compute it here, in
+     * parallel, for the documents of a file that loaded without errors. */
+    for (size_t k = 0; w->diags.errors == errors && k < r->ndocs; k++)
+        if (!has_implicit_reference(r->docs[k])) mdc_canon_doc(w->arena, r->docs[k]);
     mdc_arena_reset(w->scratch); /* nothing points into the tree any more */
     r->ndiags = w->diags.n - ndiags;
     r->diags = mdc_new_array(w->arena, mdc_diag *, r->ndiags + 1);
@@ -472,6 +486,14 @@ void mdc_build_sums(mdc_compilation *c)
     c->lines = lines;
 }
 
+static void collect_own(mdc_compilation *c)
+{
+    c->own = mdc_new_array(c->arena, mdc_doc *, c->reg->ndocs + 1);
+    c->nown = 0;
+    for (size_t i = 0; i < c->reg->ndocs; i++)
+        if (c->reg->docs[i]->owner == c) c->own[c->nown++] = c->reg->docs[i];
+}
+
 int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o, mdc_error *err)
 {
     *out = NULL;
@@ -519,10 +541,16 @@ int mdc_compile(mdc_compilation **out, mdc_repo *repo, const mdc_compile_opts *o
     mdc_validate(c->arena, c->reg, &c->diags);
     mdc_phase("validate", &t0);
     if (c->diags.errors == 0) {
-        mdc_canon_registry(c->arena, c->reg);
+        /* documents still without a canonical form (references resolved by validation),
+         * the project, then the registry checksum from the summaries' lines */
+        for (size_t i = 0; i < c->reg->ndocs; i++)
+            if (!c->reg->docs[i]->canonical_json) mdc_canon_doc(c->arena, c->reg->docs[i]);
+        if (c->reg->project) mdc_canon_project(c->arena, c->reg->project);
+        mdc_build_sums(c);
+        if (!mdc_registry_checksum_lines(c->reg, c->lines)) mdc_canon_registry(c->arena, c->reg);
         c->canonical = true;
         c->reg->unique_sorted = true; /* sorted, and validation dropped duplicates */
-        mdc_build_sums(c);
+        collect_own(c);
     }
     mdc_phase("canon", &t0);
     mdc_diags_sort(&c->diags);

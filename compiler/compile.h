@@ -40,6 +40,9 @@ struct mdc_compilation {
     bool canonical;      /* checksums were computed (no errors) */
     bool has_project;    /* mdc.yaml exists at this state */
     size_t nparsed;      /* files parsed (not shared) */
+    mdc_doc **own;       /* the documents of reg it loaded or copied itself (owner == it),
+                            in registry order; the rest are shared */
+    size_t nown;
     /* private: arenas of the worker threads (an mdc_ptrvec of mdc_arena*), and the
      * shareable files sorted by blob id (struct blob_entry[]) */
     void *extra_arenas;

@@ -434,6 +434,10 @@ int mdc_compile_step(mdc_compilation **out, mdc_repo *repo, const char *rev,
             lines[s.own_at[i]] = mdc_registry_line(c->arena, d);
         }
         if (!mdc_registry_checksum_lines(c->reg, lines)) mdc_canon_registry(c->arena, c->reg);
+        /* own documents in registry order: own_at holds the fresh ones, then the copies */
+        qsort(s.own_at, s.nown, sizeof *s.own_at, cmp_size);
+        c->own = mdc_new_array(c->arena, mdc_doc *, s.nown + 1);
+        for (size_t i = 0; i < s.nown; i++) c->own[c->nown++] = c->reg->docs[s.own_at[i]];
         c->canonical = true;
         c->reg->unique_sorted = true; /* sorted, and validation dropped duplicates */
     } else {

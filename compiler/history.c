@@ -159,8 +159,9 @@ static void apply_commit(walker *w, const mdc_registry *prev, const mdc_compilat
      * comp shared prev's documents (shared_prev), only documents loaded afresh at this commit
      * can have moved; when it shared another compilation's, any of them can. */
     const mdc_registry *cur = comp->reg;
-    for (size_t i = 0; i < cur->ndocs; i++) {
-        const mdc_doc *d = cur->docs[i];
+    size_t n = shared_prev && comp->own ? comp->nown : cur->ndocs;
+    for (size_t i = 0; i < n; i++) {
+        const mdc_doc *d = shared_prev && comp->own ? comp->own[i] : cur->docs[i];
         if (!d->version.present || (shared_prev && d->owner != comp)) continue;
         const mdc_doc *b = prev ? mdc_registry_find(prev, d->kind, d->name) : NULL;
         if (!b || !b->version.present || mdc_semver_cmp(&b->version, &d->version) == 0) continue;

@@ -810,9 +810,17 @@ static void canon_docs(mdc_arena *a, mdc_registry *reg)
 
 mdc_reg_line mdc_registry_line(mdc_arena *a, const mdc_doc *d)
 {
-    const char *s = mdc_printf(a, "%s/%s %s\n", mdc_kind_name(d->kind), d->name ? d->name : "",
-                               d->checksum);
-    return (mdc_reg_line){s, (uint32_t)strlen(s)};
+    const char *k = mdc_kind_name(d->kind), *name = d->name ? d->name : "";
+    size_t nk = strlen(k), nn = strlen(name), n = nk + 1 + nn + 1 + 32 + 1;
+    char *s = mdc_alloc(a, n + 1);
+    memcpy(s, k, nk);
+    s[nk] = '/';
+    memcpy(s + nk + 1, name, nn);
+    s[nk + 1 + nn] = ' ';
+    memcpy(s + nk + nn + 2, d->checksum, 32);
+    s[n - 1] = '\n';
+    s[n] = '\0';
+    return (mdc_reg_line){s, (uint32_t)n};
 }
 
 static void hash_project(XXH3_state_t *st, const mdc_project *p)

@@ -60,9 +60,19 @@ typedef struct mload {
 
 /* ------------------------------------------------------------------ small helpers */
 
+/* f with its one "%s" replaced by arg (a description for diagnostics, made for every
+ * field whether or not one is reported: plain copies, no printf). */
 static const char *fmt(const mload *L, const char *f, const char *arg)
 {
-    return mdc_printf(L->c->a, f, arg);
+    const char *pct = strstr(f, "%s");
+    if (!pct) return f;
+    if (!arg) arg = "(null)";
+    size_t a = (size_t)(pct - f), b = strlen(arg), c = strlen(pct + 2);
+    char *s = mdc_alloc(L->c->a, a + b + c + 1);
+    memcpy(s, f, a);
+    memcpy(s + a, arg, b);
+    memcpy(s + a + b, pct + 2, c + 1);
+    return s;
 }
 
 static mdc_field *find_field(const mload *L, const char *name)

@@ -184,7 +184,9 @@ const mdc_ynode *mdc_lget(const mdc_ynode *map, const char *key, const mdc_ynode
     if (!map || map->kind != MDC_Y_MAP || !map->items) return NULL;
     for (size_t i = 0; i < map->n; i++) {
         const mdc_ynode *k = map->items[2 * i];
-        if (k && k->kind == MDC_Y_SCALAR && k->str && strcmp(k->str, key) == 0) {
+        /* the first byte first: most keys of a map differ there, and this runs for
+         * every key the loader asks about */
+        if (k && k->kind == MDC_Y_SCALAR && k->str && k->str[0] == key[0] && strcmp(k->str, key) == 0) {
             if (key_out) *key_out = k;
             return map->items[2 * i + 1];
         }

@@ -114,16 +114,21 @@
 
 /* ------------------------------------------------------------------ hashing */
 
-void mdc_xxh128_hex(const void *data, size_t len, char out[33])
+static void hex128(XXH128_hash_t h, char out[33])
 {
     static const char hex[] = "0123456789abcdef";
     XXH128_canonical_t c;
-    XXH128_canonicalFromHash(&c, XXH3_128bits(data, len));
+    XXH128_canonicalFromHash(&c, h);
     for (int i = 0; i < 16; i++) {
         out[2 * i] = hex[c.digest[i] >> 4];
         out[2 * i + 1] = hex[c.digest[i] & 15];
     }
     out[32] = '\0';
+}
+
+void mdc_xxh128_hex(const void *data, size_t len, char out[33])
+{
+    hex128(XXH3_128bits(data, len), out);
 }
 
 /* ------------------------------------------------------------------ the context */
@@ -829,18 +834,6 @@ static void hash_project(XXH3_state_t *st, const mdc_project *p)
     XXH3_128bits_update(st, "mdc.yaml ", 9);
     XXH3_128bits_update(st, p->canonical_json, strlen(p->canonical_json));
     XXH3_128bits_update(st, "\n", 1);
-}
-
-static void hex128(XXH128_hash_t h, char out[33])
-{
-    static const char hex[] = "0123456789abcdef";
-    XXH128_canonical_t c;
-    XXH128_canonicalFromHash(&c, h);
-    for (int i = 0; i < 16; i++) {
-        out[2 * i] = hex[c.digest[i] >> 4];
-        out[2 * i + 1] = hex[c.digest[i] & 15];
-    }
-    out[32] = '\0';
 }
 
 bool mdc_registry_checksum_lines(mdc_registry *reg, const mdc_reg_line *lines)

@@ -459,30 +459,39 @@ uint64_t mdc_table_hash(const mdc_doc *d)
     return h ? h : 1;
 }
 
+size_t mdc_count_refs(const mdc_doc *d)
+{
+    const mdc_model *m = d->kind == MDC_KIND_MODEL ? d->body : NULL;
+    size_t n = 0;
+    for (size_t k = 0; m && k < m->nfields; k++) n += m->fields[k].ref_model != NULL;
+    return n;
+}
+
+void mdc_doc_sum_of(doc_sum *sum, const mdc_doc *d, uint32_t *refs, size_t *r)
+{
+    const mdc_model *m = d->kind == MDC_KIND_MODEL ? d->body : NULL;
+    sum->table = mdc_table_hash(d);
+    sum->ref_at = (uint32_t)*r;
+    for (size_t k = 0; m && k < m->nfields; k++)
+        if (m->fields[k].ref_model) refs[(*r)++] = mdc_name_hash(m->fields[k].ref_model);
+    sum->nref = (uint32_t)(*r - sum->ref_at);
+}
+
 void mdc_build_sums(mdc_compilation *c)
 {
     const mdc_registry *reg = c->reg;
     size_t nrefs = 0;
-    for (size_t i = 0; i < reg->ndocs; i++) {
-        const mdc_model *m = reg->docs[i]->kind == MDC_KIND_MODEL ? reg->docs[i]->body : NULL;
-        for (size_t k = 0; m && k < m->nfields; k++) nrefs += m->fields[k].ref_model != NULL;
-    }
+    for (size_t i = 0; i < reg->ndocs; i++) nrefs += mdc_count_refs(reg->docs[i]);
     doc_sum *sums = mdc_new_array(c->arena, doc_sum, reg->ndocs + 1);
     uint32_t *refs = mdc_new_array(c->arena, uint32_t, nrefs + 1);
+    mdc_reg_line *lines = mdc_new_array(c->arena, mdc_reg_line, reg->ndocs + 1);
     size_t r = 0;
     for (size_t i = 0; i < reg->ndocs; i++) {
-        const mdc_doc *d = reg->docs[i];
-        const mdc_model *m = d->kind == MDC_KIND_MODEL ? d->body : NULL;
-        sums[i].table = mdc_table_hash(d);
-        sums[i].ref_at = (uint32_t)r;
-        for (size_t k = 0; m && k < m->nfields; k++)
-            if (m->fields[k].ref_model) refs[r++] = mdc_name_hash(m->fields[k].ref_model);
-        sums[i].nref = (uint32_t)(r - sums[i].ref_at);
+        mdc_doc_sum_of(&sums[i], reg->docs[i], refs, &r);
+        lines[i] = mdc_registry_line(c->arena, reg->docs[i]);
     }
     c->sums = sums;
     c->ref_hashes = refs;
-    mdc_reg_line *lines = mdc_new_array(c->arena, mdc_reg_line, reg->ndocs + 1);
-    for (size_t i = 0; i < reg->ndocs; i++) lines[i] = mdc_registry_line(c->arena, reg->docs[i]);
     c->lines = lines;
 }
 

@@ -55,7 +55,11 @@ mdc_doc *mdc_copy_for_recheck(mdc_compilation *c, const mdc_doc *d);
 /* The hashes doc_sum holds. */
 uint64_t mdc_table_hash(const mdc_doc *d);
 uint32_t mdc_name_hash(const char *s);
-/* Fills c->sums and c->ref_hashes from c->reg (after canonicalisation). */
+/* The number of d's reference fields; d's summary, its reference hashes appended at
+ * refs[*r] (*r advanced). */
+size_t mdc_count_refs(const mdc_doc *d);
+void mdc_doc_sum_of(doc_sum *sum, const mdc_doc *d, uint32_t *refs, size_t *r);
+/* Fills c->sums, c->ref_hashes and c->lines from c->reg (after canonicalisation). */
 void mdc_build_sums(mdc_compilation *c);
 
 #endif

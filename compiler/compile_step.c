@@ -31,12 +31,6 @@
 #include "compile_priv.h"
 #include "load.h"
 
-static int cmp_ptr(const void *a, const void *b)
-{
-    const void *x = *(const void *const *)a, *y = *(const void *const *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int cmp_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -48,14 +42,21 @@ static int cmp_str_ptr(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int cmp_blob_path(const void *key, const void *e)
+static size_t blob_lower_bound(const blob_entry *v, size_t n, const char *path)
 {
-    return strcmp(key, ((const blob_entry *)e)->path);
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].path, path) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
 }
 
 static const blob_entry *find_blob(const blob_entry *v, size_t n, const char *path)
 {
-    return n ? bsearch(path, v, n, sizeof *v, cmp_blob_path) : NULL;
+    size_t k = blob_lower_bound(v, n, path);
+    return k < n && strcmp(v[k].path, path) == 0 ? &v[k] : NULL;
 }
 
 static bool same_name(const mdc_doc *a, const mdc_doc *b)
@@ -70,7 +71,7 @@ typedef struct step {
     const char **changed; /* every changed path, sorted: loaded files and gone ones */
     size_t nchanged;
     file_result *results; /* per file of c->state (the changed files present at c) */
-    const mdc_doc **removed; /* the base's documents of changed files, sorted by address */
+    const mdc_doc **removed; /* the base's documents of changed files */
     size_t nremoved;
     mdc_doc **fresh;      /* documents loaded here, sorted like the registry */
     size_t nfresh;
@@ -102,23 +103,20 @@ static void gather(step *s, const char *const *gone, size_t ngone)
     for (size_t i = 0; i < ngone; i++) s->changed[st->nfiles + i] = gone[i];
     qsort(s->changed, s->nchanged, sizeof *s->changed, cmp_str_ptr);
 
-    size_t nrem = 0, nfresh = 0;
+    mdc_ptrvec removed = {0};
     for (size_t i = 0; i < s->nchanged; i++) {
         const blob_entry *e = find_blob(bb, s->base->nblobs, s->changed[i]);
-        if (e) nrem += e->ndocs;
+        for (size_t k = 0; e && k < e->ndocs; k++) mdc_ptrvec_push(c->arena, &removed, e->docs[k]);
     }
+    s->removed = (const mdc_doc **)removed.v;
+    s->nremoved = removed.n;
+    size_t nfresh = 0;
     for (size_t i = 0; i < st->nfiles; i++) nfresh += s->results[i].ndocs;
-    s->removed = mdc_new_array(c->arena, const mdc_doc *, nrem + 1);
     s->fresh = mdc_new_array(c->arena, mdc_doc *, nfresh + 1);
-    s->touched = mdc_new_array(c->arena, const char *, nrem + nfresh + 1);
-    s->touched_hash = mdc_new_array(c->arena, uint32_t, nrem + nfresh + 1);
-    for (size_t i = 0; i < s->nchanged; i++) {
-        const blob_entry *e = find_blob(bb, s->base->nblobs, s->changed[i]);
-        for (size_t k = 0; e && k < e->ndocs; k++) s->removed[s->nremoved++] = e->docs[k];
-    }
+    s->touched = mdc_new_array(c->arena, const char *, s->nremoved + nfresh + 1);
+    s->touched_hash = mdc_new_array(c->arena, uint32_t, s->nremoved + nfresh + 1);
     for (size_t i = 0; i < st->nfiles; i++)
         for (size_t k = 0; k < s->results[i].ndocs; k++) s->fresh[s->nfresh++] = s->results[i].docs[k];
-    qsort(s->removed, s->nremoved, sizeof *s->removed, cmp_ptr);
     qsort(s->fresh, s->nfresh, sizeof *s->fresh, mdc_cmp_doc);
 
     for (size_t i = 0; i < s->nremoved + s->nfresh; i++) {
@@ -142,16 +140,6 @@ static size_t lower_bound(const mdc_registry *reg, const mdc_doc *d)
         else hi = mid;
     }
     return lo;
-}
-
-static void sum_of(doc_sum *sum, const mdc_doc *d, uint32_t *refs, size_t *r)
-{
-    const mdc_model *m = d->kind == MDC_KIND_MODEL ? d->body : NULL;
-    sum->table = mdc_table_hash(d);
-    sum->ref_at = (uint32_t)*r;
-    for (size_t k = 0; m && k < m->nfields; k++)
-        if (m->fields[k].ref_model) refs[(*r)++] = mdc_name_hash(m->fields[k].ref_model);
-    sum->nref = (uint32_t)(*r - sum->ref_at);
 }
 
 /* reg->docs = the base's documents not removed, merged with the fresh ones; c->sums
@@ -180,8 +168,7 @@ static void merge_docs(step *s)
     size_t nrefs = 0;
     for (size_t i = 0; i < breg->ndocs; i++) nrefs += bsum[i].nref;
     for (size_t i = 0; i < s->nfresh; i++) {
-        const mdc_model *m = s->fresh[i]->kind == MDC_KIND_MODEL ? s->fresh[i]->body : NULL;
-        for (size_t k = 0; m && k < m->nfields; k++) nrefs += m->fields[k].ref_model != NULL;
+        nrefs += mdc_count_refs(s->fresh[i]);
         at[i] = lower_bound(breg, s->fresh[i]);
     }
     uint32_t *refs = mdc_new_array(c->arena, uint32_t, nrefs + 1);
@@ -190,7 +177,7 @@ static void merge_docs(step *s)
     for (size_t i = 0; i <= breg->ndocs; i++) {
         for (; f < s->nfresh && at[f] == i; f++) {
             mdc_doc *d = s->fresh[f];
-            sum_of(&sums[n], d, refs, &r);
+            mdc_doc_sum_of(&sums[n], d, refs, &r);
             if (same_name(n ? reg->docs[n - 1] : NULL, d)) s->full = true;
             s->own_at[s->nown++] = n;
             reg->docs[n++] = d;
@@ -272,17 +259,6 @@ static bool table_may_collide(const step *s)
     return false;
 }
 
-static size_t blob_lower_bound(const blob_entry *v, size_t n, const char *path)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(v[mid].path, path) < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
 /* The base's shareable files not changed, merged with the ones loaded here (both sorted by
  * path); the entries of copied models point to the copies. */
 static void merge_blobs(step *s)
@@ -291,7 +267,7 @@ static void merge_blobs(step *s)
     const blob_entry *bb = s->base->blobs;
     size_t nb = s->base->nblobs;
     blob_entry *v = mdc_new_array(c->arena, blob_entry, nb + c->state->nfiles + 1);
-    size_t n = 0, from = 0;
+    size_t n = 0, from = 0, f = 0;
     /* runs of unchanged entries between the changed paths */
     for (size_t i = 0; i <= s->nchanged; i++) {
         size_t to = i < s->nchanged ? blob_lower_bound(bb, nb, s->changed[i]) : nb;
@@ -302,14 +278,10 @@ static void merge_blobs(step *s)
         }
         if (i == s->nchanged) break;
         if (from < nb && strcmp(bb[from].path, s->changed[i]) == 0) from++; /* replaced */
-        const mdc_file *fl = NULL;
-        const file_result *r = NULL;
-        for (size_t f = 0; f < c->state->nfiles && !fl; f++)
-            if (c->state->files[f].path == s->changed[i]) {
-                fl = &c->state->files[f];
-                r = &s->results[f];
-            }
-        if (!fl) continue; /* gone */
+        /* the files present are among the changed paths, in the same order */
+        if (f == c->state->nfiles || c->state->files[f].path != s->changed[i]) continue; /* gone */
+        const mdc_file *fl = &c->state->files[f];
+        const file_result *r = &s->results[f++];
         if (r->loaded) c->nparsed++;
         if (!r->docs || !fl->oid[0]) continue;
         v[n].path = fl->path;

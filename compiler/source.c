@@ -862,6 +862,33 @@ static int cmp_files(const void *a, const void *b)
     return strcmp(((const mdc_file *)a)->path, ((const mdc_file *)b)->path);
 }
 
+/* The lister's files, their paths fixed up into `paths` (its buffer, detached: it no longer
+ * moves), sorted by path; NULL when out of memory. */
+static mdc_file *listed_files(const lister *l, char *paths)
+{
+    mdc_file *files = malloc((l->n ? l->n : 1) * sizeof *files);
+    if (!files) return NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        files[i].path = paths + l->v[i].path_off;
+        memcpy(files[i].oid, l->v[i].oid, sizeof files[i].oid);
+        files[i].kind = l->v[i].kind;
+    }
+    if (l->n > 1) qsort(files, l->n, sizeof *files, cmp_files);
+    return files;
+}
+
+/* full = the project prefix + dir (normalised), relative to the work tree, without a
+ * trailing '/' ("" for the root of the work tree). */
+static void full_dir(const mdc_repo *repo, const char *dir, mdc_buf *full)
+{
+    mdc_buf_clear(full);
+    mdc_buf_puts(full, repo->prefix);
+    if (*dir) mdc_buf_puts(full, dir);
+    else if (full->len) full->ptr[--full->len] = '\0'; /* drop the prefix's trailing '/' */
+    mdc_buf_grow(full, 0); /* never NULL, always terminated */
+    full->ptr[full->len] = '\0';
+}
+
 int mdc_state_list(mdc_state *st, const char *const *dirs, size_t ndirs, mdc_error *err)
 {
     struct mdc_state_impl *im = st->impl;
@@ -879,10 +906,7 @@ int mdc_state_list(mdc_state *st, const char *const *dirs, size_t ndirs, mdc_err
 
     for (size_t i = 0; i < ndirs; i++) {
         normalise_dir(dirs[i], &dir);
-        mdc_buf_clear(&full);
-        mdc_buf_puts(&full, im->repo->prefix);
-        if (dir.len) mdc_buf_puts(&full, dir.ptr);
-        else if (full.len) full.ptr[--full.len] = '\0'; /* drop the prefix's trailing '/' */
+        full_dir(im->repo, dir.ptr, &full);
         int e = 0;
         switch (st->kind) {
         case MDC_STATE_WORKTREE: e = list_worktree(&l, dir.ptr); break;
@@ -893,18 +917,13 @@ int mdc_state_list(mdc_state *st, const char *const *dirs, size_t ndirs, mdc_err
     }
 
     /* Fix up the paths now that the buffer no longer moves, sort, drop duplicates. */
-    mdc_file *files = l.n ? malloc(l.n * sizeof *files) : NULL;
-    if (l.n && !files) {
+    char *paths = mdc_buf_detach(&l.paths);
+    mdc_file *files = listed_files(&l, paths);
+    if (!files) {
+        free(paths);
         mdc_error_set(err, "out of memory");
         goto done;
     }
-    char *paths = mdc_buf_detach(&l.paths);
-    for (size_t i = 0; i < l.n; i++) {
-        files[i].path = paths + l.v[i].path_off;
-        memcpy(files[i].oid, l.v[i].oid, sizeof files[i].oid);
-        files[i].kind = l.v[i].kind;
-    }
-    if (l.n > 1) qsort(files, l.n, sizeof *files, cmp_files);
     size_t n = 0;
     for (size_t i = 0; i < l.n; i++)
         if (n == 0 || strcmp(files[n - 1].path, files[i].path) != 0) files[n++] = files[i];
@@ -960,21 +979,22 @@ static int cmp_path_ptr(const void *a, const void *b)
  * paths only at the base to gone. */
 typedef struct changes {
     lister *l;
-    mdc_buf *gone;
-    size_t **gone_off, *ng, *gcap;
+    mdc_buf gone;     /* NUL-separated paths */
+    size_t *gone_off; /* each one's offset in gone */
+    size_t ng, gcap;
 } changes;
 
 static void add_gone(changes *ch, const char *rel, size_t len)
 {
-    if (*ch->ng == *ch->gcap) {
-        *ch->gcap = *ch->gcap ? 2 * *ch->gcap : 16;
-        size_t *v = realloc(*ch->gone_off, *ch->gcap * sizeof *v);
+    if (ch->ng == ch->gcap) {
+        ch->gcap = ch->gcap ? 2 * ch->gcap : 16;
+        size_t *v = realloc(ch->gone_off, ch->gcap * sizeof *v);
         if (!v) abort();
-        *ch->gone_off = v;
+        ch->gone_off = v;
     }
-    (*ch->gone_off)[(*ch->ng)++] = ch->gone->len;
-    mdc_buf_put(ch->gone, rel, len);
-    mdc_buf_putc(ch->gone, '\0');
+    ch->gone_off[ch->ng++] = ch->gone.len;
+    mdc_buf_put(&ch->gone, rel, len);
+    mdc_buf_putc(&ch->gone, '\0');
 }
 
 /* git orders tree entries by name, a folder's name compared as if it ended in '/'. */
@@ -1079,7 +1099,7 @@ static int changes_by_listing(mdc_state *st, const mdc_state *base, const char *
         const mdc_file *b = j < base->nfiles ? &base->files[j] : NULL;
         int c = !f ? 1 : !b ? -1 : strcmp(f->path, b->path);
         if (c > 0) {
-            gv[ng++] = b->path; /* the base's path: st outlives none of it, so copy below */
+            gv[ng++] = b->path; /* the base's text: copied below into a block st owns */
             j++;
             continue;
         }
@@ -1128,24 +1148,19 @@ int mdc_state_list_changes(mdc_state *st, const mdc_state *base, const char *con
             if (i != k && dir_covers(norm[i].ptr, norm[k].ptr)) rc = 0; /* overlapping folders */
 
     lister l = {.st = st, .repo = im->repo, .err = err};
-    mdc_buf gone_paths = MDC_BUF_INIT, full = MDC_BUF_INIT, rel = MDC_BUF_INIT;
-    size_t *gone_off = NULL, ng = 0, gcap = 0;
+    changes ch = {&l, MDC_BUF_INIT, NULL, 0, 0};
+    mdc_buf full = MDC_BUF_INIT, rel = MDC_BUF_INIT;
     git_tree *old_root = NULL;
     if (rc == 1 && git_tree_lookup(&old_root, git, &base_id) < 0)
         rc = mdc_error_set(err, "cannot read the tree of %s: %s", base->label, git_msg());
     for (size_t i = 0; i < ndirs && rc == 1; i++) {
         const char *dir = norm[i].ptr;
-        mdc_buf_clear(&full);
-        mdc_buf_puts(&full, im->repo->prefix);
-        if (*dir) mdc_buf_puts(&full, dir);
-        else if (full.len) full.ptr[--full.len] = '\0';
+        full_dir(im->repo, dir, &full);
         git_tree *a = NULL, *b = NULL;
-        const char *fp = full.ptr ? full.ptr : "";
-        int ea = subtree(git, old_root, fp, &a), eb = subtree(git, im->tree, fp, &b);
+        int ea = subtree(git, old_root, full.ptr, &a), eb = subtree(git, im->tree, full.ptr, &b);
         if (ea < 0 || eb < 0) {
             rc = 0; /* a file, not a folder, on one side: list in full */
         } else if ((a || b) && !(a && b && git_oid_equal(git_tree_id(a), git_tree_id(b)))) {
-            changes ch = {&l, &gone_paths, &gone_off, &ng, &gcap};
             mdc_buf_clear(&rel);
             mdc_buf_puts(&rel, dir);
             if (compare_trees(&ch, git, a, b, &rel) < 0)
@@ -1159,22 +1174,16 @@ int mdc_state_list_changes(mdc_state *st, const mdc_state *base, const char *con
     if (rc == 1) {
         /* One buffer for both lists: the files' paths, then the gone ones. */
         size_t flen = l.paths.len;
-        mdc_buf_put(&l.paths, gone_paths.ptr ? gone_paths.ptr : "", gone_paths.len);
+        mdc_buf_put(&l.paths, ch.gone.ptr ? ch.gone.ptr : "", ch.gone.len);
         mdc_buf_putc(&l.paths, '\0');
         char *paths = mdc_buf_detach(&l.paths);
-        mdc_file *files = malloc((l.n ? l.n : 1) * sizeof *files);
-        const char **gv = malloc((ng ? ng : 1) * sizeof *gv);
+        mdc_file *files = listed_files(&l, paths);
+        const char **gv = malloc((ch.ng ? ch.ng : 1) * sizeof *gv);
         if (!files || !gv) abort();
-        for (size_t i = 0; i < l.n; i++) {
-            files[i].path = paths + l.v[i].path_off;
-            memcpy(files[i].oid, l.v[i].oid, sizeof files[i].oid);
-            files[i].kind = l.v[i].kind;
-        }
-        if (l.n > 1) qsort(files, l.n, sizeof *files, cmp_files);
         /* A path deleted as one thing and added as another (a type change) is present. */
         size_t n = 0;
-        for (size_t i = 0; i < ng; i++) {
-            const char *g = paths + flen + gone_off[i];
+        for (size_t i = 0; i < ch.ng; i++) {
+            const char *g = paths + flen + ch.gone_off[i];
             mdc_file key = {g, "", MDC_FILE_YAML};
             if (!l.n || !bsearch(&key, files, l.n, sizeof *files, cmp_files)) gv[n++] = g;
         }
@@ -1182,10 +1191,12 @@ int mdc_state_list_changes(mdc_state *st, const mdc_state *base, const char *con
         free(st->files);
         free(im->paths);
         free(im->gone);
+        free(im->gone_paths);
         st->files = files;
         st->nfiles = l.n;
         im->paths = paths;
         im->gone = gv;
+        im->gone_paths = NULL; /* the gone paths are in paths */
         if (gone) *gone = gv;
         if (ngone) *ngone = n;
     }
@@ -1193,9 +1204,9 @@ int mdc_state_list_changes(mdc_state *st, const mdc_state *base, const char *con
     for (size_t i = 0; i < ndirs; i++) mdc_buf_free(&norm[i]);
     free(norm);
     free(l.v);
-    free(gone_off);
+    free(ch.gone_off);
     mdc_buf_free(&l.paths);
-    mdc_buf_free(&gone_paths);
+    mdc_buf_free(&ch.gone);
     mdc_buf_free(&full);
     mdc_buf_free(&rel);
     return rc;

@@ -31,7 +31,7 @@
  * Nothing here is global: every call has its own libyaml parser and state, so parsing
  * is thread-safe as long as each thread uses its own arena and diagnostics list.
  */
-#include "yaml.h"
+#include "yaml_priv.h"
 
 #include <locale.h>
 #include <math.h>
@@ -50,12 +50,6 @@ static uint64_t has_zero_byte(uint64_t v)
 {
     return (v - ONES) & ~v & HIGHS;
 }
-
-/* What the input check learns about the text, for the position fast paths. */
-typedef struct text_facts {
-    bool ascii; /* no byte >= 0x80: code point i is byte i */
-    bool cr;    /* has a '\r': line breaks need more than memchr('\n') */
-} text_facts;
 
 /*
  * Returns the offset of the first byte that is not part of strict UTF-8, or of the first
@@ -113,24 +107,6 @@ static size_t find_bad_utf8(const unsigned char *p, size_t len, text_facts *fact
 }
 
 /* ================================================================== 2. positions */
-
-/*
- * The file and the two position cursors.  Code point 0 (libyaml's mark.index 0) is the
- * byte at `base`, just after a BOM if there is one.  Line 1 also starts at `base`, so a
- * BOM does not shift the columns of the first line.
- */
-typedef struct text {
-    const unsigned char *p;
-    size_t len;
-    size_t base;
-    text_facts facts;
-    /* code point cursor: code point cp_at starts at byte cp_byte */
-    size_t cp_at, cp_byte;
-    /* line cursor: every break before byte `scan` is counted; the line holding byte
-     * `scan` is number `line` and starts at byte line_start */
-    size_t scan, line_start;
-    uint32_t line;
-} text;
 
 static void text_init(text *t, const unsigned char *p, size_t len, size_t base)
 {
@@ -217,47 +193,6 @@ static void text_line_col(text *t, size_t b, uint32_t *line, uint32_t *col)
 
 /* ================================================================== 3. the event loop */
 
-/* An open collection. */
-typedef struct frame {
-    mdc_ynode *node;
-    size_t first;      /* its first child's index on the scratch stack */
-    uint32_t last_end; /* end of its last child (the end of a block collection) */
-    bool skip_value;   /* MAP: the key was rejected, so drop the value too */
-} frame;
-
-typedef struct parser {
-    mdc_arena *a;  /* nodes, item arrays, documents */
-    mdc_arena *sa; /* scalar strings and the path: what definitions keep */
-    mdc_diags *diags;
-    const char *path; /* arena copy */
-    text t;
-    frame stack[MDC_MAX_DEPTH];
-    int depth;
-    /* children of the open collections, innermost last (heap, freed at the end) */
-    mdc_ynode **scratch;
-    size_t nscratch, capscratch;
-    /* finished documents (heap; copied to the arena at the end) */
-    mdc_ydoc *docs;
-    size_t ndocs, capdocs;
-    size_t docs_seen;
-    /* the document being built */
-    bool in_doc;
-    mdc_ydoc cur;
-    bool root_is_empty; /* its root is the empty scalar libyaml makes up for "---" */
-    uint32_t prev_end;  /* byte where the previous event ended */
-    bool stop;          /* an error that ends the parse was reported */
-    /* nodes are carved from arena blocks of NODE_SLAB (see new_node) */
-    mdc_ynode *slab;
-    size_t slab_left;
-    /* hash table for duplicate detection in big mappings (heap): 0 for free, else the
-     * key's hash in the high 32 bits (compared before touching the key node, which is
-     * likely a cache miss) and its index + 1 in the low 32 */
-    uint64_t *slots;
-    size_t capslots;
-    uint32_t *first; /* per key: index of the first equal key (heap) */
-    size_t capfirst;
-} parser;
-
 static void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
@@ -335,7 +270,7 @@ static void scratch_push(parser *ps, mdc_ynode *n)
  * innermost open collection.  A mapping key that is not a scalar is reported and the
  * pair is dropped, so every key later stages see is a scalar.
  */
-static void attach(parser *ps, mdc_ynode *n)
+void ytree_attach(parser *ps, mdc_ynode *n)
 {
     ps->prev_end = n->end;
     if (ps->depth == 0) {
@@ -460,7 +395,7 @@ static void first_keys_by_sort(const mdc_ynode *map, uint32_t *first)
  * the cost never grows like n^2.  How the first occurrences are found never changes the
  * output.
  */
-static void check_duplicate_keys(parser *ps, const mdc_ynode *map)
+void ytree_check_duplicate_keys(parser *ps, const mdc_ynode *map)
 {
     size_t n = map->n;
     if (n <= 16) {
@@ -491,7 +426,7 @@ static void check_duplicate_keys(parser *ps, const mdc_ynode *map)
  * indicators, so we pick the last indicator there: the `:` of `a:`, the `-` of an empty
  * entry.  O(hi - lo), and these spans do not overlap, so O(file) in total.
  */
-static uint32_t empty_scalar_pos(const parser *ps, uint32_t lo, uint32_t hi)
+uint32_t ytree_empty_pos(const parser *ps, uint32_t lo, uint32_t hi)
 {
     if (hi <= lo) return hi;
     const unsigned char *p = ps->t.p;
@@ -513,6 +448,17 @@ static uint32_t empty_scalar_pos(const parser *ps, uint32_t lo, uint32_t hi)
     return pos;
 }
 
+mdc_ynode *ytree_scalar(parser *ps, uint32_t off, uint32_t end, const char *value, size_t len,
+                        bool plain)
+{
+    mdc_ynode *n = new_node(ps, MDC_Y_SCALAR, off);
+    n->end = end;
+    n->plain = plain;
+    n->len = len;
+    n->str = len ? mdc_strndup(ps->sa, value, len) : "";
+    return n;
+}
+
 static void on_scalar(parser *ps, const yaml_event_t *ev)
 {
     const yaml_char_t *anchor = ev->data.scalar.anchor, *tag = ev->data.scalar.tag;
@@ -522,58 +468,43 @@ static void on_scalar(parser *ps, const yaml_event_t *ev)
     bool empty = plain && ev->data.scalar.length == 0 && !anchor && !tag &&
                  ev->start_mark.index == ev->end_mark.index;
     uint32_t off = byte_of_mark(ps, ev->start_mark);
-    if (empty) off = empty_scalar_pos(ps, ps->prev_end, off);
-    mdc_ynode *n = new_node(ps, MDC_Y_SCALAR, off);
-    n->end = empty ? off : byte_of_mark(ps, ev->end_mark);
-    n->plain = plain;
-    n->len = ev->data.scalar.length;
+    if (empty) off = ytree_empty_pos(ps, ps->prev_end, off);
+    uint32_t end = empty ? off : byte_of_mark(ps, ev->end_mark);
     /* The file has no NUL byte, but a double-quoted escape ("\0", "\x00", "\u0000") can
      * still make one; we promise NUL-free text, so report it and cut the value there. */
-    const char *nul = n->len ? memchr(ev->data.scalar.value, 0, n->len) : NULL;
-    if (nul) {
-        n->len = (size_t)(nul - (const char *)ev->data.scalar.value);
+    const char *value = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    const char *nul = len ? memchr(value, 0, len) : NULL;
+    mdc_ynode *n = ytree_scalar(ps, off, end, value, nul ? (size_t)(nul - value) : len, plain);
+    if (nul)
         mdc_diag_add(ps->diags, MDC_ERROR, "NOT_UTF8", ps->path, n->loc.line, n->loc.col,
                      "an escape in this string makes a NUL character, which is not allowed");
-    }
-    n->str = n->len ? mdc_strndup(ps->sa, (const char *)ev->data.scalar.value, n->len) : "";
     check_anchor_and_tag(ps, n, anchor, tag);
     if (ps->depth == 0) ps->root_is_empty = empty;
-    attach(ps, n);
+    ytree_attach(ps, n);
 }
 
 static void on_alias(parser *ps, const yaml_event_t *ev)
 {
     /* Reported, then stood in for by an empty (null) scalar so the tree keeps its shape. */
-    mdc_ynode *n = new_node(ps, MDC_Y_SCALAR, byte_of_mark(ps, ev->start_mark));
-    n->end = byte_of_mark(ps, ev->end_mark);
-    n->str = "";
-    n->plain = true;
+    mdc_ynode *n = ytree_scalar(ps, byte_of_mark(ps, ev->start_mark), byte_of_mark(ps, ev->end_mark),
+                                "", 0, true);
     mdc_diag_add(ps->diags, MDC_ERROR, "YAML_ALIAS", ps->path, n->loc.line, n->loc.col,
                  "anchors and aliases are not allowed (alias `*%.100s`)",
                  (const char *)ev->data.alias.anchor);
     if (ps->depth == 0) ps->root_is_empty = false;
-    attach(ps, n);
+    ytree_attach(ps, n);
 }
 
-static void on_collection_start(parser *ps, const yaml_event_t *ev, mdc_ynode_kind kind)
+bool ytree_begin(parser *ps, mdc_ynode_kind kind, uint32_t off, bool flow,
+                 const unsigned char *anchor, const unsigned char *tag)
 {
-    const yaml_char_t *anchor, *tag;
-    bool flow;
-    if (kind == MDC_Y_SEQ) {
-        anchor = ev->data.sequence_start.anchor;
-        tag = ev->data.sequence_start.tag;
-        flow = ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
-    } else {
-        anchor = ev->data.mapping_start.anchor;
-        tag = ev->data.mapping_start.tag;
-        flow = ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
-    }
-    mdc_ynode *n = new_node(ps, kind, byte_of_mark(ps, ev->start_mark));
+    mdc_ynode *n = new_node(ps, kind, off);
     if (ps->depth == MDC_MAX_DEPTH) {
         mdc_diag_add(ps->diags, MDC_ERROR, "YAML_TOO_DEEP", ps->path, n->loc.line, n->loc.col,
                      "nesting is deeper than %d levels", MDC_MAX_DEPTH);
         ps->stop = true;
-        return;
+        return false;
     }
     n->flow = flow;
     check_anchor_and_tag(ps, n, anchor, tag);
@@ -583,9 +514,22 @@ static void on_collection_start(parser *ps, const yaml_event_t *ev, mdc_ynode_ki
     f->last_end = n->off;
     f->skip_value = false;
     ps->prev_end = n->off; /* so that an empty first entry can find its `-` */
+    return true;
 }
 
-static void on_collection_end(parser *ps, const yaml_event_t *ev)
+static void on_collection_start(parser *ps, const yaml_event_t *ev, mdc_ynode_kind kind)
+{
+    if (kind == MDC_Y_SEQ)
+        ytree_begin(ps, kind, byte_of_mark(ps, ev->start_mark),
+                    ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE,
+                    ev->data.sequence_start.anchor, ev->data.sequence_start.tag);
+    else
+        ytree_begin(ps, kind, byte_of_mark(ps, ev->start_mark),
+                    ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE,
+                    ev->data.mapping_start.anchor, ev->data.mapping_start.tag);
+}
+
+void ytree_end(parser *ps, uint32_t flow_end)
 {
     if (ps->depth == 0) return; /* libyaml pairs start and end events; defensive only */
     frame *f = &ps->stack[--ps->depth];
@@ -600,15 +544,29 @@ static void on_collection_end(parser *ps, const yaml_event_t *ev)
     ps->nscratch = f->first;
     /* A flow collection ends after its bracket; a block one ends with its last child
      * (libyaml's end mark is the next token, past trailing comments and blank lines). */
-    n->end = n->flow ? byte_of_mark(ps, ev->end_mark) : f->last_end;
-    if (n->kind == MDC_Y_MAP) check_duplicate_keys(ps, n);
+    n->end = n->flow ? flow_end : f->last_end;
+    if (n->kind == MDC_Y_MAP) {
+        if (!ps->defer_dups) {
+            ytree_check_duplicate_keys(ps, n);
+        } else {
+            if (ps->nmaps == ps->capmaps) {
+                ps->capmaps = ps->capmaps ? 2 * ps->capmaps : 64;
+                ps->maps = xrealloc(ps->maps, ps->capmaps * sizeof *ps->maps);
+            }
+            ps->maps[ps->nmaps++] = n;
+        }
+    }
     if (ps->depth == 0) ps->root_is_empty = false;
-    attach(ps, n);
+    ytree_attach(ps, n);
 }
 
-static void on_document_start(parser *ps, const yaml_event_t *ev)
+static void on_collection_end(parser *ps, const yaml_event_t *ev)
 {
-    uint32_t off = byte_of_mark(ps, ev->start_mark);
+    ytree_end(ps, byte_of_mark(ps, ev->end_mark));
+}
+
+void ytree_doc_start(parser *ps, uint32_t off, uint32_t end)
+{
     ps->cur.root = NULL;
     ps->cur.loc.path = ps->path;
     text_line_col(&ps->t, off, &ps->cur.loc.line, &ps->cur.loc.col);
@@ -620,10 +578,16 @@ static void on_document_start(parser *ps, const yaml_event_t *ev)
     }
     ps->in_doc = true;
     ps->root_is_empty = false;
-    ps->prev_end = byte_of_mark(ps, ev->end_mark);
+    ps->prev_end = end;
 }
 
-static void on_document_end(parser *ps)
+static void on_document_start(parser *ps, const yaml_event_t *ev)
+{
+    uint32_t off = byte_of_mark(ps, ev->start_mark);
+    ytree_doc_start(ps, off, byte_of_mark(ps, ev->end_mark));
+}
+
+void ytree_doc_end(parser *ps)
 {
     if (!ps->in_doc) return;
     if (ps->root_is_empty) ps->cur.root = NULL;
@@ -676,6 +640,31 @@ size_t mdc_yaml_parse(mdc_arena *a, const char *path, const char *data, size_t l
 size_t mdc_yaml_parse2(mdc_arena *strings, mdc_arena *a, const char *path, const char *data,
                        size_t len, mdc_diags *diags, mdc_yfile *out)
 {
+    return mdc_yaml_parse_with(strings, a, path, data, len, diags, out, MDC_YAML_AUTO, NULL);
+}
+
+/* Undoes what a declined fast read built (its nodes stay in the arenas, unused). */
+static void reset_for_libyaml(parser *ps, const text *t0)
+{
+    ps->t = *t0;
+    ps->depth = 0;
+    ps->nscratch = 0;
+    ps->ndocs = 0;
+    ps->docs_seen = 0;
+    ps->in_doc = false;
+    ps->root_is_empty = false;
+    ps->prev_end = 0;
+    ps->stop = false;
+    ps->nmaps = 0;
+    ps->defer_dups = false;
+    memset(&ps->cur, 0, sizeof ps->cur);
+}
+
+size_t mdc_yaml_parse_with(mdc_arena *strings, mdc_arena *a, const char *path, const char *data,
+                           size_t len, mdc_diags *diags, mdc_yfile *out, mdc_yaml_reader reader,
+                           bool *used_fast)
+{
+    if (used_fast) *used_fast = false;
     size_t errors_before = diags->errors;
     const unsigned char *p = (const unsigned char *)data;
     yaml_parser_t yp;
@@ -712,6 +701,23 @@ size_t mdc_yaml_parse2(mdc_arena *strings, mdc_arena *a, const char *path, const
         goto done;
     }
 
+    if (reader == MDC_YAML_AUTO && !ps.t.facts.cr) {
+        text t0 = ps.t;
+        size_t nd = diags->n, ne = diags->errors, nw = diags->warnings;
+        ps.defer_dups = true;
+        if (mdc_yaml_fast_read(&ps)) {
+            ps.defer_dups = false;
+            for (size_t i = 0; i < ps.nmaps; i++) ytree_check_duplicate_keys(&ps, ps.maps[i]);
+            if (used_fast) *used_fast = true;
+            goto finish;
+        }
+        reset_for_libyaml(&ps, &t0);
+        /* it reports nothing; should it ever, libyaml's reading replaces it */
+        diags->n = nd;
+        diags->errors = ne;
+        diags->warnings = nw;
+    }
+
     if (!yaml_parser_initialize(&yp)) {
         mdc_diag_add(diags, MDC_ERROR, "YAML_SYNTAX", ps.path, 1, 1,
                      "out of memory while starting the YAML parser");
@@ -730,7 +736,7 @@ size_t mdc_yaml_parse2(mdc_arena *strings, mdc_arena *a, const char *path, const
         switch (ev.type) {
         case YAML_STREAM_END_EVENT: finished = true; break;
         case YAML_DOCUMENT_START_EVENT: on_document_start(&ps, &ev); break;
-        case YAML_DOCUMENT_END_EVENT: on_document_end(&ps); break;
+        case YAML_DOCUMENT_END_EVENT: ytree_doc_end(&ps); break;
         case YAML_SCALAR_EVENT: on_scalar(&ps, &ev); break;
         case YAML_ALIAS_EVENT: on_alias(&ps, &ev); break;
         case YAML_SEQUENCE_START_EVENT: on_collection_start(&ps, &ev, MDC_Y_SEQ); break;
@@ -742,6 +748,7 @@ size_t mdc_yaml_parse2(mdc_arena *strings, mdc_arena *a, const char *path, const
         yaml_event_delete(&ev);
     }
 
+finish:
     if (ps.ndocs) {
         out->docs = mdc_new_array(a, mdc_ydoc, ps.ndocs);
         memcpy(out->docs, ps.docs, ps.ndocs * sizeof *out->docs);
@@ -754,6 +761,7 @@ done:
     free(ps.docs);
     free(ps.slots);
     free(ps.first);
+    free(ps.maps);
     return diags->errors - errors_before;
 }
 

@@ -73,6 +73,15 @@ size_t mdc_yaml_parse(mdc_arena *a, const char *path, const char *data, size_t l
 size_t mdc_yaml_parse2(mdc_arena *strings, mdc_arena *tree, const char *path, const char *data,
                        size_t len, mdc_diags *diags, mdc_yfile *out);
 
+/* Which reader parses: AUTO tries the fast reader of the common subset first (yaml_fast.c)
+ * and falls back to libyaml for anything else; LIBYAML always uses libyaml.  Both give the
+ * same result for every input the fast reader accepts; tests compare them.  used_fast
+ * (optional) says whether the fast reader's result was kept. */
+typedef enum mdc_yaml_reader { MDC_YAML_AUTO, MDC_YAML_LIBYAML } mdc_yaml_reader;
+size_t mdc_yaml_parse_with(mdc_arena *strings, mdc_arena *tree, const char *path, const char *data,
+                           size_t len, mdc_diags *diags, mdc_yfile *out, mdc_yaml_reader reader,
+                           bool *used_fast);
+
 /* Mapping lookup: the value for key, or NULL.  *key_out (optional) receives the key node. */
 const mdc_ynode *mdc_ymap_get(const mdc_ynode *map, const char *key, const mdc_ynode **key_out);
 

@@ -6,7 +6,9 @@
  * every position the parser produced is read (ASan sees any dangling or short node), and
  * a few invariants of the contract are checked: positions inside the file, mapping keys
  * are scalars, diagnostics have a code and a 1-based position.  A broken invariant aborts,
- * which libFuzzer reports as a crash.
+ * which libFuzzer reports as a crash.  Every input is also read by both readers (libyaml
+ * alone, and the fast reader of the common subset with its fallback): when the fast reader
+ * keeps its result it must equal libyaml's node for node (tests/common/yaml_same.h).
  *
  * Seeds: fuzz/corpus/yaml/.  Run (copy the corpus first so new inputs stay out of git):
  *   fuzz_yaml -max_total_time=60 -max_len=65536 /tmp/corpus
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "compiler/yaml.h"
+#include "tests/common/yaml_same.h"
 
 #define FUZZ_ASSERT(c)                                                                        \
     do {                                                                                      \
@@ -70,5 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     mdc_diags_release(&diags);
     mdc_arena_free(a);
+    char why[700];
+    FUZZ_ASSERT(yaml_same((const char *)data, size, why, sizeof why) >= 0);
     return 0;
 }

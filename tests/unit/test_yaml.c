@@ -9,8 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
 #include "compiler/yaml.h"
 #include "harness.h"
+#include "tests/common/yaml_same.h"
 
 /* One parse at a time: a fresh arena, diagnostics list and file per call. */
 static mdc_arena *A;
@@ -774,8 +779,124 @@ TEST(separate_string_arena)
     mdc_arena_free(strings);
 }
 
+/* ---- the fast reader against libyaml (yaml_fast.c) ---- */
+
+/* rc of yaml_same: 1 = the fast reader was used and built what libyaml builds. */
+static int same(const char *s, size_t len)
+{
+    char why[700];
+    int rc = yaml_same(s, len, why, sizeof why);
+    if (rc < 0) fprintf(stderr, "  readers differ on [%.60s]: %s\n", s, why);
+    return rc;
+}
+
+TEST(fast_reader_builds_what_libyaml_builds)
+{
+    static const char *const in[] = {
+        "a: 1\n", "a: 1", "a:\n  b: 2\n  c: [1, 2]\n", "a:\n- x\n- y\nb: 1\n",
+        "- a\n- b: 1\n  c: 2\n- {x: 1}\n", "a: 'it''s'\n", "a: \"q\\\"x\\n\\t\\\\\\/\\r\"\n",
+        "a: b # c\n", "# top\na: 1 # x\n\n    # indented comment\nb:\n", "a:\n", "a:\nb:\n",
+        "a:   # only a comment\nb: 2\n", "-\n- x\n-\n", "- \n", "a: {}\nb: []\nc: [ ]\n",
+        "\xEF\xBB\xBF" "a: 1\n", "a: h\xC3\xA9llo w\xE4\xB8\xAD\n", "k: http://x.y/z?q=1#frag\n",
+        "a: -1\nb: -x\nc: -.5\n", "a: b:c\n", "dup: 1\ndup: 2\n", "a:\n  - b:\n    - c\n",
+        "  a: 1\n  b: 2\n", "a: [x, 'y', \"z\", {k: v, \"q\": [1]}]\n", "a: x  \n", "a : 1\n",
+        "a: b#c\n", "a: x, y [z] {w}\n", "'q k': 1\n\"d k\": 2\n", "a:\n    - 1\n    - 2\n",
+        "- a: 1\n  b:\n  - 2\n- c\n", "a: {b: {c: {d: [e, [f]]}}}\n", "x: ~\ny: null\nz: true\n",
+        "a: \"\"\nb: ''\n", "a: 1\n\n\n", "a: 1\n# end", "-   a: 1\n    b: 2\n",
+        "fields:\n  id: {type: uuid, primary_key: true}\n  name:\n    type: string\n",
+    };
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        int rc = same(in[i], strlen(in[i]));
+        if (rc != 1) fprintf(stderr, "  case %zu: rc %d\n", i, rc);
+        CHECK(rc == 1);
+    }
+    /* duplicates in a big mapping (the hashed check) */
+    char big[2048] = "";
+    for (int i = 0; i < 40; i++) snprintf(big + strlen(big), sizeof big - strlen(big), "k%d: %d\n", i % 30, i);
+    CHECK(same(big, strlen(big)) == 1);
+}
+
+TEST(fast_reader_declines_the_rest)
+{
+    /* each is left to libyaml (rc 0), and the result is libyaml's */
+    static const char *const in[] = {
+        "a: |\n  x\n", "a: >\n x\n", "---\na: 1\n", "a: 1\n---\nb: 2\n", "a: 1\n...\n",
+        "a: &x 1\nb: *x\n", "a: !!str 1\n", "a: b\n  c\n", "a:\tb\n", "a: [1,\n 2]\n",
+        "a: [1, 2,]\n", "? a\n: b\n", "[1, 2]\n", "{a: 1}\n", "x\n", "", "# only\n", "\n\n",
+        "a: \"\\x41\"\n", "a: \"\\u00e9\"\n", "a: \"\\0\"\n", "a: 'x\n  y'\n", "a: b: c\n",
+        "a:\n  b: 1\n c: 2\n", "- - x\n", "a: \xF0\x9F\x98\x80\n", "a: \xE2\x80\xA8\n",
+        "a: \xC2\x85\n", "a: x\xEF\xBB\xBFy\n", "%YAML 1.2\n---\na: 1\n", "a: {b}\n", "a: [b: c]\n",
+        "{a: 1}: 2\n", "a: 1\n- b\n", "a: \x01\n", "a: @x\n", "a: `x\n", "a: 1\r\nb: 2\r\n",
+        "a:\n  x\n", "a:\n  [1]\n", "a: \"x\" y\n", "a: \"x\"#c\n", "a: {b: 1,}\n", "a: {b:1}\n",
+        "a: [x:y]\n", "- a\nb: 1\n", "a: 1\n  b: 2\n", "a: {b: 1 # c\n}\n", "-x: 1\n- y\n",
+        "\ta: 1\n", "a: x\x7F\n", "\"a\":b\n", "a: 1\n{x: 1, x: 2}: 3\n", "a: 1\n[x]: 2\n",
+    };
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        int rc = same(in[i], strlen(in[i]));
+        if (rc != 0) fprintf(stderr, "  case %zu: rc %d\n", i, rc);
+        CHECK(rc == 0);
+    }
+    char key[1200];
+    memset(key, 'k', 1100);
+    memcpy(key + 1100, ": 1\n", 5);
+    CHECK(same(key, strlen(key)) == 0);
+    char deep[4096] = "";
+    for (int i = 0; i < MDC_MAX_DEPTH + 2; i++) strcat(deep, "[");
+    CHECK(same(deep, strlen(deep)) == 0);
+}
+
+/* Every YAML file under dir (recursively) must read the same both ways; counts them. */
+static void same_under(const char *dir, int *fast, int *declined)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            same_under(path, fast, declined);
+            continue;
+        }
+        size_t n = strlen(e->d_name);
+        if (n < 5 || (strcmp(e->d_name + n - 5, ".yaml") != 0 && strcmp(e->d_name + n - 4, ".yml") != 0))
+            continue;
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        char *buf = malloc((size_t)st.st_size + 1);
+        size_t len = fread(buf, 1, (size_t)st.st_size, f);
+        fclose(f);
+        char why[700];
+        int rc = yaml_same(buf, len, why, sizeof why);
+        if (rc < 0) fprintf(stderr, "  %s: %s\n", path, why);
+        CHECK(rc >= 0);
+        if (rc == 1) ++*fast;
+        if (rc == 0) ++*declined;
+        free(buf);
+    }
+    closedir(d);
+}
+
+TEST(fast_reader_on_every_yaml_file_of_the_repository)
+{
+    int fast = 0, declined = 0;
+    same_under("cases", &fast, &declined);
+    same_under("diff-cases", &fast, &declined);
+    same_under("migrate", &fast, &declined);
+    same_under("../examples", &fast, &declined);
+    same_under("../fuzz/corpus", &fast, &declined);
+    fprintf(stderr, "  %d files read by the fast reader, %d left to libyaml\n", fast, declined);
+    CHECK(fast > 50);
+}
+
 int main(void)
 {
+    RUN(fast_reader_builds_what_libyaml_builds);
+    RUN(fast_reader_declines_the_rest);
+    RUN(fast_reader_on_every_yaml_file_of_the_repository);
     RUN(block_and_flow_positions);
     RUN(multibyte_columns_are_bytes);
     RUN(crlf_and_lone_cr);

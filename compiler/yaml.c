@@ -24,7 +24,9 @@
  *      one arena allocation for the node, one for its text or child array, and no
  *      malloc.  libyaml has no nesting limit and its scanner does quadratic work on deep
  *      flow nesting, so after YAML_TOO_DEEP (or any error that ends the parse) we stop
- *      pulling events at once.
+ *      pulling events at once.  The tree builder (the ytree_* functions) is shared with
+ *      the fast reader (yaml_fast.c), which mdc_yaml_parse_with tries first: when it
+ *      gives up, its partial tree is dropped and libyaml reads the file.
  *
  * Finally the YAML 1.2 core-schema helpers type a scalar from its text and style.
  *

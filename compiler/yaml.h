@@ -1,7 +1,9 @@
 /*
  * yaml.h - the YAML front end: bytes -> a tree of nodes with exact positions.
  *
- * Built on libyaml's event API.  On top of libyaml it enforces SPEC 10: UTF-8 only
+ * Built on libyaml's event API, with a faster reader of the common subset in front of it
+ * (yaml_fast.c) that builds the same trees and leaves every other file to libyaml.  On top
+ * of libyaml it enforces SPEC 10: UTF-8 only
  * (NOT_UTF8, also for NUL bytes), at most MDC_MAX_FILE bytes (FILE_TOO_LARGE), nesting
  * at most MDC_MAX_DEPTH (YAML_TOO_DEEP), at most MDC_MAX_DOCS documents per file,
  * no anchors or aliases (YAML_ALIAS), no tags (YAML_TAG), no duplicate keys

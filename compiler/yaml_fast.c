@@ -149,6 +149,14 @@ static void rest_of_line(reader *r)
     next_content(r);
 }
 
+/* After an indicator (`key:`, `-`): skips the blanks; true when nothing but a comment
+ * follows on the line (the value, if any, is on the next lines). */
+static bool value_on_next_lines(reader *r)
+{
+    while (r->pos < r->len && r->p[r->pos] == ' ') r->pos++;
+    return r->pos == r->len || r->p[r->pos] == '\n' || r->p[r->pos] == '#';
+}
+
 /* `- ` (or `-` at the end of a line) at pos. */
 static bool at_entry(const reader *r)
 {
@@ -408,9 +416,7 @@ static void block_map(reader *r, size_t col, scalar key)
         if (r->pos - key.off > 1000) bail(r); /* libyaml's simple keys: 1024 characters */
         add_scalar(r, &key);
         r->pos++; /* the ':' */
-        while (r->pos < r->len && r->p[r->pos] == ' ') r->pos++;
-        if (r->pos == r->len || r->p[r->pos] == '\n' || r->p[r->pos] == '#') {
-            /* the value, if any, is on the next lines */
+        if (value_on_next_lines(r)) {
             rest_of_line(r);
             if (!r->eof && r->ind > col)
                 block_node(r);
@@ -440,8 +446,7 @@ static void block_seq(reader *r, size_t col)
     begin(r, MDC_Y_SEQ, r->pos, false);
     for (;;) {
         r->pos++; /* the '-' */
-        while (r->pos < r->len && r->p[r->pos] == ' ') r->pos++;
-        if (r->pos == r->len || r->p[r->pos] == '\n' || r->p[r->pos] == '#') {
+        if (value_on_next_lines(r)) {
             rest_of_line(r);
             if (!r->eof && r->ind > col)
                 block_node(r);
@@ -491,7 +496,6 @@ static void block_node(reader *r)
 static bool read_file(reader *r)
 {
     if (setjmp(r->bail)) return false;
-    if (r->len > UINT32_MAX) bail(r);
     next_content(r);
     if (r->eof) bail(r);
     unsigned char c = r->p[r->pos];

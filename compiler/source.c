@@ -62,7 +62,7 @@ struct mdc_reader {
     mdc_state *st;       /* borrowed */
     git_repository *git; /* INDEX and REV: this reader's own repository */
     git_odb *odb;
-    mdc_buf path;        /* WORKTREE: scratch for the absolute path */
+    int rootfd;          /* WORKTREE: the root folder (files are opened relative to it), or -1 */
 };
 
 /* ---------------------------------------------------------------- small helpers */
@@ -440,15 +440,17 @@ void mdc_state_free(mdc_state *st)
 
 /* ---------------------------------------------------------------- reading one path */
 
-/* Reads a whole open file descriptor into out (replacing its content). */
-static int read_fd(int fd, mdc_buf *out)
+/* Reads a whole open file descriptor into out (replacing its content); known is its
+ * fstat, or NULL to ask for it here. */
+static int read_fd(int fd, mdc_buf *out, const struct stat *known)
 {
     struct stat sb;
     mdc_buf_clear(out);
     /* One allocation when the size is known (plus one byte so that EOF is seen without
      * growing); buffers are reused across files, so this rarely allocates at all. */
-    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
-        mdc_buf_grow(out, (size_t)sb.st_size + 1);
+    if (!known && fstat(fd, &sb) == 0) known = &sb;
+    if (known && S_ISREG(known->st_mode) && known->st_size > 0)
+        mdc_buf_grow(out, (size_t)known->st_size + 1);
     for (;;) {
         if (out->cap == 0 || out->cap - out->len - 1 == 0) mdc_buf_grow(out, 4096);
         ssize_t n = read(fd, out->ptr + out->len, out->cap - out->len - 1);
@@ -502,7 +504,7 @@ int mdc_state_read_path(mdc_state *st, const char *path, mdc_buf *out, mdc_error
             goto done;
         }
         int fd = open(full.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || read_fd(fd, out) < 0) {
+        if (fd < 0 || read_fd(fd, out, NULL) < 0) {
             mdc_error_set(err, "cannot read %s: %s", path, strerror(errno));
             if (fd >= 0) close(fd);
             goto done;
@@ -1237,7 +1239,17 @@ int mdc_reader_open(mdc_reader **out, mdc_state *st, mdc_error *err)
     mdc_reader *r = calloc(1, sizeof *r);
     if (!r) return mdc_error_set(err, "out of memory");
     r->st = st;
-    if (st->kind != MDC_STATE_WORKTREE) {
+    r->rootfd = -1;
+    if (st->kind == MDC_STATE_WORKTREE) {
+        /* Opening each file relative to the root saves the kernel walking the root's own
+         * path ten thousand times. */
+        r->rootfd = open(st->impl->repo->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (r->rootfd < 0) {
+            mdc_error_set(err, "cannot open %s: %s", st->impl->repo->root, strerror(errno));
+            mdc_reader_free(r);
+            return -1;
+        }
+    } else {
         const char *wd = st->impl->repo->workdir;
         if (git_repository_open_ext(&r->git, wd, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
             git_repository_odb(&r->odb, r->git) < 0) {
@@ -1255,16 +1267,14 @@ void mdc_reader_free(mdc_reader *r)
     if (!r) return;
     git_odb_free(r->odb);
     git_repository_free(r->git);
-    mdc_buf_free(&r->path);
+    if (r->rootfd >= 0) close(r->rootfd);
     free(r);
 }
 
 int mdc_reader_read(mdc_reader *r, mdc_file *f, mdc_buf *out, mdc_error *err)
 {
     if (r->st->kind == MDC_STATE_WORKTREE) {
-        mdc_buf_clear(&r->path);
-        mdc_buf_printf(&r->path, "%s/%s", r->st->impl->repo->root, f->path);
-        int fd = open(r->path.ptr, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        int fd = openat(r->rootfd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
             if (errno == ELOOP) return mdc_error_set(err, "cannot read %s: it is a symlink",
                                                      f->path);
@@ -1275,7 +1285,7 @@ int mdc_reader_read(mdc_reader *r, mdc_file *f, mdc_buf *out, mdc_error *err)
             close(fd);
             return mdc_error_set(err, "cannot read %s: not a regular file", f->path);
         }
-        if (read_fd(fd, out) < 0) {
+        if (read_fd(fd, out, &sb) < 0) {
             int e = errno;
             close(fd);
             return mdc_error_set(err, "cannot read %s: %s", f->path, strerror(e));

@@ -49,6 +49,12 @@ static const char *const fk_action_names[] = {"no_action", "restrict", "cascade"
 static const char *const dx_names[] = {"now", "current_date", "uuid"};
 static const mdc_default_expr dx_values[] = {MDC_DX_NOW, MDC_DX_CURRENT_DATE, MDC_DX_UUID};
 
+/* Room for the descriptions fmt makes; reused for every field (load_fields). */
+typedef struct scratch {
+    char buf[4096];
+    size_t used;
+} scratch;
+
 /* The state of loading one model. */
 typedef struct mload {
     const mdc_lctx *c;
@@ -56,19 +62,30 @@ typedef struct mload {
     const char **field_names; /* m->fields[i].name, for "did you mean" */
     bool *type_ok;            /* per field: its type was understood */
     const mdc_ynode *pk_flag; /* the first `primary_key: true` of a field, or NULL */
+    scratch *tmp;
 } mload;
 
 /* ------------------------------------------------------------------ small helpers */
 
-/* f with its one "%s" replaced by arg (a description for diagnostics, made for every
- * field whether or not one is reported: plain copies, no printf). */
+/* f with its one "%s" replaced by arg: a description for diagnostics, made for every
+ * field whether or not one is reported, so plain copies (no printf) into L->tmp (the
+ * arena once that is full).  Such a description names a value in a message and is
+ * never kept: load_fields empties L->tmp before each field, so ten thousand models do
+ * not leave megabytes of them behind. */
 static const char *fmt(const mload *L, const char *f, const char *arg)
 {
     const char *pct = strstr(f, "%s");
     if (!pct) return f;
     if (!arg) arg = "(null)";
     size_t a = (size_t)(pct - f), b = strlen(arg), c = strlen(pct + 2);
-    char *s = mdc_alloc(L->c->a, a + b + c + 1);
+    scratch *t = L->tmp;
+    char *s;
+    if (sizeof t->buf - t->used >= a + b + c + 1) {
+        s = t->buf + t->used;
+        t->used += a + b + c + 1;
+    } else {
+        s = mdc_alloc(L->c->a, a + b + c + 1);
+    }
     memcpy(s, f, a);
     memcpy(s + a, arg, b);
     memcpy(s + a + b, pct + 2, c + 1);
@@ -728,6 +745,7 @@ static void load_fields(mload *L, const mdc_ynode *n)
         const mdc_ynode *key = n->items[2 * i];
         const char *name = key && key->str ? key->str : "";
         mdc_field tmp = {0};
+        L->tmp->used = 0; /* the previous field's descriptions are done with */
         tmp.name = name;
         tmp.loc = mdc_lloc(L->c, key);
         bool keep = check_field_name(L, key, name);
@@ -1029,7 +1047,9 @@ void mdc_load_model_body(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *root)
     mdc_model *m = mdc_new(c->a, mdc_model);
     m->doc = doc;
     doc->body = m;
-    mload L = {c, m, NULL, NULL, NULL};
+    scratch tmp;
+    tmp.used = 0;
+    mload L = {c, m, NULL, NULL, NULL, &tmp};
     mdc_lcheck_keys(c, root, fmt(&L, "model `%s`", doc->name), model_keys, COUNT(model_keys));
     load_model_attrs(&L, doc, root);
 

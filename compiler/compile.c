@@ -574,9 +574,24 @@ done:
     return 0;
 }
 
+void mdc_compilation_drop_index(mdc_compilation *c)
+{
+    if (!c || !c->index_heap) return;
+    free(c->blobs);
+    free(c->sums);
+    free(c->ref_hashes);
+    free(c->lines);
+    c->blobs = c->sums = c->lines = NULL;
+    c->ref_hashes = NULL;
+    c->nblobs = 0;
+    c->canonical = false; /* no longer shareable */
+    c->index_heap = false;
+}
+
 void mdc_compilation_free(mdc_compilation *c)
 {
     if (!c) return;
+    mdc_compilation_drop_index(c);
     mdc_state_free(c->state);
     mdc_diags_release(&c->diags);
     mdc_ptrvec *extra = c->extra_arenas;

@@ -53,6 +53,7 @@ struct mdc_compilation {
     void *sums;
     uint32_t *ref_hashes;
     void *lines; /* mdc_reg_line[reg->ndocs] (canon.h) */
+    bool index_heap; /* blobs, sums, ref_hashes and lines are malloc'd (a step's) */
     char project_oid[41];
 };
 

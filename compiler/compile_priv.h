@@ -61,5 +61,10 @@ size_t mdc_count_refs(const mdc_doc *d);
 void mdc_doc_sum_of(doc_sum *sum, const mdc_doc *d, uint32_t *refs, size_t *r);
 /* Fills c->sums, c->ref_hashes and c->lines from c->reg (after canonicalisation). */
 void mdc_build_sums(mdc_compilation *c);
+/* Frees c's index for sharing (blobs, sums, ref_hashes, lines) when a step made it on
+ * the heap: a history walk drops each commit's once the next one no longer needs it as
+ * its base, so that the next commit's index reuses the memory.  c can then no longer be
+ * shared; its registry stays.  (A full compilation keeps its index in its arena.) */
+void mdc_compilation_drop_index(mdc_compilation *c);
 
 #endif

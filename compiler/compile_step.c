@@ -23,6 +23,7 @@
  * result is the compilation mdc_compile would produce.  test_build.sh compares the two
  * on histories that exercise each case.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,17 @@
 #include "canon.h"
 #include "compile_priv.h"
 #include "load.h"
+
+/* The index for sharing is on the heap (see mdc_compilation_drop_index). */
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        fputs("mdc: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
 
 static int cmp_size(const void *a, const void *b)
 {
@@ -153,8 +165,8 @@ static void merge_docs(step *s)
     size_t cap = breg->ndocs + s->nfresh + 1;
     mdc_registry *reg = c->reg;
     reg->docs = mdc_new_array(c->arena, mdc_doc *, cap);
-    doc_sum *sums = mdc_new_array(c->arena, doc_sum, cap);
-    mdc_reg_line *lines = mdc_new_array(c->arena, mdc_reg_line, cap);
+    doc_sum *sums = xcalloc(cap, sizeof *sums);
+    mdc_reg_line *lines = xcalloc(cap, sizeof *lines);
     const mdc_reg_line *blines = s->base->lines;
     s->own_at = mdc_new_array(c->arena, size_t, cap);
     size_t *at = mdc_new_array(c->arena, size_t, s->nfresh + 1);
@@ -171,7 +183,7 @@ static void merge_docs(step *s)
         nrefs += mdc_count_refs(s->fresh[i]);
         at[i] = lower_bound(breg, s->fresh[i]);
     }
-    uint32_t *refs = mdc_new_array(c->arena, uint32_t, nrefs + 1);
+    uint32_t *refs = xcalloc(nrefs + 1, sizeof *refs);
     size_t n = 0, r = 0, f = 0;
     bool after_fresh = false; /* the last document placed is a fresh one */
     for (size_t i = 0; i <= breg->ndocs; i++) {
@@ -202,6 +214,7 @@ static void merge_docs(step *s)
     c->sums = sums;
     c->ref_hashes = refs;
     c->lines = lines;
+    c->index_heap = true;
 }
 
 /* Does model d reference one of the touched names? */
@@ -266,7 +279,7 @@ static void merge_blobs(step *s)
     mdc_compilation *c = s->c;
     const blob_entry *bb = s->base->blobs;
     size_t nb = s->base->nblobs;
-    blob_entry *v = mdc_new_array(c->arena, blob_entry, nb + c->state->nfiles + 1);
+    blob_entry *v = xcalloc(nb + c->state->nfiles + 1, sizeof *v);
     size_t n = 0, from = 0, f = 0;
     /* runs of unchanged entries between the changed paths */
     for (size_t i = 0; i <= s->nchanged; i++) {
@@ -413,9 +426,7 @@ int mdc_compile_step(mdc_compilation **out, mdc_repo *repo, const char *rev,
         c->canonical = true;
         c->reg->unique_sorted = true; /* sorted, and validation dropped duplicates */
     } else {
-        c->sums = NULL; /* full validation may have dropped duplicates */
-        c->ref_hashes = NULL;
-        c->lines = NULL;
+        mdc_compilation_drop_index(c); /* full validation may have dropped duplicates */
     }
     mdc_phase("canon", &t0);
     mdc_diags_sort(&c->diags);

@@ -23,6 +23,7 @@
 
 #include "../model/buf.h"
 #include "compile.h"
+#include "compile_priv.h"
 #include "diff.h"
 
 /* Last known state of one document while walking. */
@@ -312,13 +313,19 @@ static void *compile_stretch(void *arg)
         last_project = c->has_project ? c->reg->project : NULL;
         if (last_project && !signature(git, &s->chain[i], mdc_repo_prefix(s->repo), last_project, &last_sig))
             last_project = NULL;
-        if (!c->has_project || c->diags.errors) continue; /* before mdc, or a broken commit */
+        if (!c->has_project || c->diags.errors) { /* before mdc, or a broken commit */
+            mdc_compilation_drop_index(c); /* never a base */
+            continue;
+        }
         if (good) {
             mdc_diags dd;
             mdc_diags_init(&dd, s->arena);
             s->diff[i] = mdc_diff_registries(s->arena, good->reg, c->reg, &dd);
             mdc_diags_release(&dd);
         }
+        /* The last good commit is the next one's base; the one before is done with (its
+         * registry stays, for the diffs in chain order). */
+        if (good && good != s->share) mdc_compilation_drop_index((mdc_compilation *)good);
         good = c;
     }
     mdc_buf_free(&sig);

@@ -383,6 +383,7 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
     mdc_repo *repo = NULL;
     mdc_compilation *c = NULL;
     mdc_history *hist = NULL;
+    mdc_snapshot_writer *writer = NULL;
     mdc_arena *arena = mdc_arena_new();
     mdc_buf out = MDC_BUF_INIT;
     char *path = NULL;
@@ -419,6 +420,20 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
         head_commit(repo, commit, tree, &when);
         tree[0] = '\0'; /* the working tree is not HEAD's tree */
     }
+    const mdc_project *p = c->reg->project;
+    if (a.out && g->dir && a.out[0] != '/') /* -C DIR: relative to DIR */
+        path = strdup(mdc_printf(arena, "%s/%s", g->dir, a.out));
+    else if (a.out)
+        path = strdup(a.out);
+    else if (!a.pg)
+        path = strdup(mdc_printf(arena, "%s/%s", mdc_repo_root(repo),
+                                 p->snapshot ? p->snapshot : "registry.db"));
+    /* The snapshot's tables that need no history are written while it is computed. */
+    if (!a.pg && mdc_snapshot_begin(&writer, path, c->reg, &err) < 0) {
+        rc = mdc_fail("%s", err.msg);
+        goto done;
+    }
+
     const char *hist_rev = a.rev ? a.rev : "HEAD";
     double t0 = mdc_now_ms();
     if (a.history && commit[0] && mdc_history_compute(&hist, repo, hist_rev, c, &err) < 0) {
@@ -427,7 +442,6 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
     }
     mdc_phase("history", &t0);
 
-    const mdc_project *p = c->reg->project;
     mdc_snapshot_info info;
     info.git_commit = commit;
     info.git_tree = tree;
@@ -437,13 +451,6 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
                             : hist ? derived_registry_version(arena, repo, hist_rev, hist)
                                    : "1.0.0";
 
-    if (a.out && g->dir && a.out[0] != '/') /* -C DIR: relative to DIR */
-        path = strdup(mdc_printf(arena, "%s/%s", g->dir, a.out));
-    else if (a.out)
-        path = strdup(a.out);
-    else if (!a.pg)
-        path = strdup(mdc_printf(arena, "%s/%s", mdc_repo_root(repo),
-                                 p->snapshot ? p->snapshot : "registry.db"));
     if (a.pg) {
         if (pg_sql(&out, c->reg, hist, &info, &err) < 0) {
             rc = mdc_fail("%s", err.msg);
@@ -457,7 +464,9 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
         }
         goto done;
     }
-    if (mdc_snapshot_write(path, c->reg, hist, &info, &err) < 0) {
+    rc = mdc_snapshot_finish(writer, hist, &info, &err);
+    writer = NULL;
+    if (rc < 0) {
         rc = mdc_fail("%s", err.msg);
         goto done;
     }
@@ -466,6 +475,7 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
             c->reg->ndocs, c->reg->checksum, info.registry_version);
     rc = 0;
 done:
+    mdc_snapshot_abort(writer);
     free(path);
     mdc_buf_free(&out);
     mdc_history_free(hist);

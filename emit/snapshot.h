@@ -53,6 +53,23 @@ typedef struct mdc_snapshot_info {
 int mdc_snapshot_write(const char *path, const mdc_registry *reg, const mdc_history *hist,
                        const mdc_snapshot_info *info, mdc_error *err);
 
+/*
+ * mdc_snapshot_write in two steps, so that the work that needs neither history nor info
+ * (the fields table, a good third of it) runs while the caller computes the history:
+ * begin creates the temporary files and starts writing those tables in a thread of its
+ * own; finish writes the rest, waits for that thread, and fsyncs and renames the file
+ * into place.  Between the two, reg must not change (the thread reads it; reading it
+ * elsewhere is fine).  finish and abort free w; abort (on the caller's own failure)
+ * waits for the thread and removes the temporary files.  finish returns 0, or -1 with a
+ * message in err, like mdc_snapshot_write.
+ */
+typedef struct mdc_snapshot_writer mdc_snapshot_writer;
+int mdc_snapshot_begin(mdc_snapshot_writer **w, const char *path, const mdc_registry *reg,
+                       mdc_error *err);
+int mdc_snapshot_finish(mdc_snapshot_writer *w, const mdc_history *hist,
+                        const mdc_snapshot_info *info, mdc_error *err);
+void mdc_snapshot_abort(mdc_snapshot_writer *w);
+
 /* ------------------------------------------------------------------ the rows, for other sinks
  *
  * The writer is one row generator and one sink (SQLite).  `mdc build --format postgres-sql`

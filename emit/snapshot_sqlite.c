@@ -3,7 +3,9 @@
  *
  * Two connections fill two files at once.  A second thread writes the table of many small
  * rows (SIDE_TABLES: fields) into a side file while the calling thread writes every other
- * table, the big definitions among them, into the snapshot.  Then the
+ * table, the big definitions among them, into the snapshot.  The side tables need neither
+ * history nor info, so the thread starts in mdc_snapshot_begin, before the caller has
+ * computed the history; mdc_snapshot_finish writes the rest.  Then the
  * side tables are copied over with `INSERT INTO t SELECT * FROM side.t`: into an empty
  * table of the same definition SQLite transfers whole b-tree cells (no decoding and no
  * per-row statement work), and the side file is removed.
@@ -11,9 +13,11 @@
  * The bytes depend on the content only: both files get the same page size (page_size_for),
  * the statements run in a fixed order, and a fresh file written without deletions has no
  * free pages.  Both files are built next to the target as ".NAME.tmp-XXXXXX" with no
- * journal and no fsync; the snapshot is then fsynced, renamed over the target, and the
- * directory fsynced.  Every failure path removes both temporary files.
+ * journal and no fsync; the snapshot's write-back is started as soon as its own tables are
+ * in (sync_file_range), and once the side tables are copied it is fsynced, renamed over
+ * the target, and the directory fsynced.  Every failure path removes both temporary files.
  */
+#define _GNU_SOURCE /* sync_file_range */
 #include "snapshot.h"
 
 #include <errno.h>
@@ -234,36 +238,6 @@ static int copy_side(sink *s, const char *side_path, uint32_t mask)
     return exec(s, "COMMIT") || exec(s, "DETACH side") ? -1 : 0;
 }
 
-/* Builds the snapshot in build_path and its side tables in side_path (empty files). */
-static int build(const char *build_path, const char *side_path, const mdc_registry *reg,
-                 const mdc_history *hist, const mdc_snapshot_info *info, mdc_error *err)
-{
-    size_t ntables;
-    const mdc_snapshot_table *tables = mdc_snapshot_tables(&ntables);
-    uint32_t side = side_mask(tables, ntables);
-    int page_size = page_size_for(reg);
-    job main_job = {build_path, reg, hist, info, page_size, ~side, false, {0}, {{0}}, 0};
-    job side_job = {side_path, reg, hist, info, page_size, side, true, {0}, {{0}}, 0};
-
-    pthread_t thread;
-    bool threaded = pthread_create(&thread, NULL, side_main, &side_job) == 0;
-    main_job.rc = fill(&main_job);
-    if (threaded)
-        pthread_join(thread, NULL);
-    else
-        side_main(&side_job); /* no thread to be had: one after the other */
-
-    int rc = main_job.rc ? main_job.rc : side_job.rc;
-    if (rc == 0) rc = copy_side(&main_job.s, side_path, side);
-    close_sink(&main_job.s, &rc);
-    if (rc) {
-        const mdc_error *e = main_job.err.msg[0] ? &main_job.err : &side_job.err;
-        mdc_error_set(err, "%s", e->msg[0] ? e->msg : "snapshot: failed");
-        return -1;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------ files */
 
 /* "DIR/.BASE.tmp-XXXXXX", created empty with mkstemp (so the name is ours). */
@@ -317,29 +291,123 @@ static void remove_temp(char *t)
     free(t);
 }
 
-int mdc_snapshot_write(const char *path, const mdc_registry *reg, const mdc_history *hist,
-                       const mdc_snapshot_info *info, mdc_error *err)
+/* ------------------------------------------------------------------ the writer */
+
+struct mdc_snapshot_writer {
+    char *path, *build_path, *side_path;
+    const mdc_registry *reg;
+    uint32_t side;       /* the side tables' mask */
+    int page_size;
+    mdc_snapshot_info side_info; /* the side tables depend on neither history nor info */
+    job side_job;
+    pthread_t thread;
+    bool threaded;
+};
+
+static void writer_free(mdc_snapshot_writer *w)
+{
+    if (w->threaded) pthread_join(w->thread, NULL);
+    remove_temp(w->build_path);
+    remove_temp(w->side_path);
+    free(w->path);
+    free(w);
+}
+
+int mdc_snapshot_begin(mdc_snapshot_writer **out, const char *path, const mdc_registry *reg,
+                       mdc_error *err)
+{
+    *out = NULL;
+    mdc_snapshot_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
+        return mdc_error_set(err, "snapshot: out of memory");
+    }
+    if (!(w->build_path = make_temp(path, err)) || !(w->side_path = make_temp(path, err))) {
+        writer_free(w);
+        return -1;
+    }
+    size_t ntables;
+    const mdc_snapshot_table *tables = mdc_snapshot_tables(&ntables);
+    w->reg = reg;
+    w->side = side_mask(tables, ntables);
+    w->page_size = page_size_for(reg);
+    job side_job = {w->side_path, reg, NULL, &w->side_info, w->page_size, w->side, true, {0}, {{0}}, 0};
+    w->side_job = side_job;
+    w->threaded = pthread_create(&w->thread, NULL, side_main, &w->side_job) == 0;
+    if (!w->threaded) side_main(&w->side_job); /* no thread to be had: now, in this one */
+    *out = w;
+    return 0;
+}
+
+void mdc_snapshot_abort(mdc_snapshot_writer *w)
+{
+    if (w) writer_free(w);
+}
+
+/* Asks the kernel to start writing the file back now, so that the fsync at the end
+ * waits for less (Linux; elsewhere the fsync does it all). */
+static void start_writeback(const char *path)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    close(fd);
+#else
+    (void)path;
+#endif
+}
+
+/* Fills the snapshot's own tables, waits for the side file and copies it in. */
+static int build(mdc_snapshot_writer *w, const mdc_history *hist, const mdc_snapshot_info *info,
+                 mdc_error *err)
+{
+    job main_job = {w->build_path, w->reg, hist, info, w->page_size, ~w->side, false, {0}, {{0}}, 0};
+    main_job.rc = fill(&main_job);
+    if (main_job.rc == 0) start_writeback(w->build_path);
+    if (w->threaded) pthread_join(w->thread, NULL);
+    w->threaded = false;
+
+    int rc = main_job.rc ? main_job.rc : w->side_job.rc;
+    if (rc == 0) rc = copy_side(&main_job.s, w->side_path, w->side);
+    close_sink(&main_job.s, &rc);
+    if (rc) {
+        const mdc_error *e = main_job.err.msg[0] ? &main_job.err : &w->side_job.err;
+        mdc_error_set(err, "%s", e->msg[0] ? e->msg : "snapshot: failed");
+        return -1;
+    }
+    return 0;
+}
+
+int mdc_snapshot_finish(mdc_snapshot_writer *w, const mdc_history *hist,
+                        const mdc_snapshot_info *info, mdc_error *err)
 {
     int rc = -1;
-    char *build_path = NULL, *side_path = NULL, *dir = NULL;
-    if (!(build_path = make_temp(path, err)) || !(side_path = make_temp(path, err))) goto done;
-    if (build(build_path, side_path, reg, hist, info, err)) goto done;
-    remove_temp(side_path);
-    side_path = NULL;
-    if (fsync_path(build_path, false, err)) goto done;
-    if (rename(build_path, path) < 0) {
-        mdc_error_set(err, "cannot rename %s to %s: %s", build_path, path, strerror(errno));
+    char *dir = NULL;
+    if (build(w, hist, info, err)) goto done;
+    remove_temp(w->side_path);
+    w->side_path = NULL;
+    if (fsync_path(w->build_path, false, err)) goto done;
+    if (rename(w->build_path, w->path) < 0) {
+        mdc_error_set(err, "cannot rename %s to %s: %s", w->build_path, w->path, strerror(errno));
         goto done;
     }
-    free(build_path);
-    build_path = NULL;
-    const char *slash = strrchr(path, '/');
-    dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    free(w->build_path);
+    w->build_path = NULL;
+    const char *slash = strrchr(w->path, '/');
+    dir = slash ? strndup(w->path, (size_t)(slash - w->path) + (slash == w->path)) : strdup(".");
     if (!dir || fsync_path(dir, true, err)) goto done;
     rc = 0;
 done:
     free(dir);
-    remove_temp(build_path);
-    remove_temp(side_path);
+    writer_free(w);
     return rc;
+}
+
+int mdc_snapshot_write(const char *path, const mdc_registry *reg, const mdc_history *hist,
+                       const mdc_snapshot_info *info, mdc_error *err)
+{
+    mdc_snapshot_writer *w;
+    if (mdc_snapshot_begin(&w, path, reg, err) < 0) return -1;
+    return mdc_snapshot_finish(w, hist, info, err);
 }

@@ -763,23 +763,38 @@ static int rows_migrations(gen *g)
             v[k] = v[k - 1];
             v[k - 1] = t;
         }
-    mdc_buf defs = MDC_BUF_INIT;
-    mdc_buf_putc(&defs, '{');
+    /* Every definition once more (10k models: 24 MB): measured first and written into one
+     * arena block, which is mapped on its own with huge pages (arena.c), rather than grown
+     * by doubling on the heap. */
+    size_t *lens = mdc_new_array(g->a, size_t, g->nmodels ? g->nmodels : 1);
+    size_t total = 2;
     for (size_t i = 0; i < g->nmodels; i++) {
-        if (i) mdc_buf_putc(&defs, ',');
-        mdc_json_str(&defs, v[i]->doc->name);
-        mdc_buf_putc(&defs, ':');
-        mdc_buf_puts(&defs, v[i]->doc->canonical_json);
+        mdc_buf_clear(&g->tmp);
+        mdc_json_str(&g->tmp, v[i]->doc->name);
+        lens[i] = strlen(v[i]->doc->canonical_json);
+        total += (i > 0) + g->tmp.len + 1 + lens[i];
     }
-    mdc_buf_putc(&defs, '}');
+    char *defs = mdc_alloc(g->a, total + 1), *o = defs;
+    *o++ = '{';
+    for (size_t i = 0; i < g->nmodels; i++) {
+        if (i) *o++ = ',';
+        mdc_buf_clear(&g->tmp);
+        mdc_json_str(&g->tmp, v[i]->doc->name);
+        memcpy(o, g->tmp.ptr, g->tmp.len);
+        o += g->tmp.len;
+        *o++ = ':';
+        memcpy(o, v[i]->doc->canonical_json, lens[i]);
+        o += lens[i];
+    }
+    *o++ = '}';
+    *o = '\0';
+    if ((size_t)(o - defs) != total) return mdc_error_set(g->err, "snapshot: internal: definitions size");
     mdc_snapshot_value row[] = {
         v_text(g->registry_version), v_text("snapshot"), v_text(g->reg->checksum),
         v_text(g->compiled_at), v_text("applied"), v_text("[]"), v_text(g->compiled_at),
-        v_text(defs.ptr), v_text(project_source_id(g->reg)), v_bool(true),
+        v_text(defs), v_text(project_source_id(g->reg)), v_bool(true),
     };
-    int rc = g->cb(g->ctx, &tables[T_MIGRATIONS], row);
-    mdc_buf_free(&defs);
-    return rc;
+    return g->cb(g->ctx, &tables[T_MIGRATIONS], row);
 }
 
 static bool registry_complete(const mdc_registry *reg, mdc_error *err)

@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "cmd_migrate.h"
 #include "cmd_registry.h"
+#include "../emit/sqlite_mem.h"
 
 static const char usage[] =
     "usage: mdc [-C DIR] COMMAND [ARGS]\n"
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
          * which the snapshot's two writer threads then fight over (10k models: the write
          * 520 -> 340 ms).  mdc never reads them. */
         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        (void)mdc_sqlite_use_huge_pages(); /* the snapshot's 24 MB row (sqlite_mem.h) */
         /* Keep big trees (a folder of 10,000 models) in a repository's object cache: a
          * history walk reads each commit's tree twice (libgit2's default keeps only
          * trees under 4 KiB). */

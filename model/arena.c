@@ -30,7 +30,8 @@ static void oom(void)
     abort();
 }
 
-/* A zeroed chunk with room for sz bytes. */
+#ifndef MDC_ARENA_MALLOC
+/* A zeroed chunk with room for sz bytes (the debug mode mallocs each block instead). */
 static chunk *chunk_new(size_t sz)
 {
     size_t len = sizeof(chunk) + sz;
@@ -46,6 +47,7 @@ static chunk *chunk_new(size_t sz)
     c->size = sz;
     return c;
 }
+#endif
 
 static void chunk_free(chunk *c)
 {
@@ -63,10 +65,7 @@ struct mdc_arena {
 static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) {
-        fputs("mdc: out of memory\n", stderr);
-        abort();
-    }
+    if (!p) oom();
     return p;
 }
 

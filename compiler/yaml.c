@@ -705,7 +705,7 @@ size_t mdc_yaml_parse_with(mdc_arena *strings, mdc_arena *a, const char *path, c
 
     if (reader == MDC_YAML_AUTO && !ps.t.facts.cr) {
         text t0 = ps.t;
-        size_t nd = diags->n, ne = diags->errors, nw = diags->warnings;
+        size_t nd = diags->n;
         ps.defer_dups = true;
         if (mdc_yaml_fast_read(&ps)) {
             ps.defer_dups = false;
@@ -715,9 +715,7 @@ size_t mdc_yaml_parse_with(mdc_arena *strings, mdc_arena *a, const char *path, c
         }
         reset_for_libyaml(&ps, &t0);
         /* it reports nothing; should it ever, libyaml's reading replaces it */
-        diags->n = nd;
-        diags->errors = ne;
-        diags->warnings = nw;
+        mdc_diags_truncate(diags, nd);
     }
 
     if (!yaml_parser_initialize(&yp)) {

@@ -326,6 +326,12 @@ static void begin(reader *r, mdc_ynode_kind kind, size_t off, bool flow)
 
 static void flow(reader *r);
 
+/* Whether a flow collection ('[' or '{') starts at pos. */
+static bool at_flow(const reader *r)
+{
+    return r->p[r->pos] == '[' || r->p[r->pos] == '{';
+}
+
 /* Blanks inside a flow collection, which must go on on this line. */
 static void flow_space(reader *r)
 {
@@ -340,7 +346,7 @@ static void flow_item(reader *r, bool key)
 {
     unsigned char c = r->p[r->pos];
     scalar sc;
-    if (c == '[' || c == '{') {
+    if (at_flow(r)) {
         if (key) bail(r);
         flow(r);
         return;
@@ -393,7 +399,7 @@ static void flow(reader *r)
 static bool scan_inline(reader *r, scalar *sc)
 {
     unsigned char c = r->p[r->pos];
-    if (c == '[' || c == '{') {
+    if (at_flow(r)) {
         flow(r);
         return false;
     }
@@ -433,7 +439,7 @@ static void block_map(reader *r, size_t col, scalar key)
         if (r->eof || r->ind < col) break;
         if (r->ind > col || at_entry(r)) bail(r);
         size_t at;
-        if (r->p[r->pos] == '[' || r->p[r->pos] == '{') bail(r); /* a collection as a key */
+        if (at_flow(r)) bail(r); /* a collection as a key */
         if (!scan_inline(r, &key) || !colon_follows(r, &at)) bail(r);
         r->pos = at;
     }
@@ -482,8 +488,7 @@ static void block_node(reader *r)
         block_seq(r, col);
         return;
     }
-    unsigned char c = r->p[r->pos];
-    if (c == '[' || c == '{') bail(r); /* a flow collection on a line of its own */
+    if (at_flow(r)) bail(r); /* a flow collection on a line of its own */
     scalar key;
     scan_inline(r, &key);
     if (!colon_follows(r, &at)) bail(r); /* a scalar on a line of its own */
@@ -498,8 +503,7 @@ static bool read_file(reader *r)
     if (setjmp(r->bail)) return false;
     next_content(r);
     if (r->eof) bail(r);
-    unsigned char c = r->p[r->pos];
-    if (c == '[' || c == '{') bail(r);
+    if (at_flow(r)) bail(r);
     ytree_doc_start(r->ps, (uint32_t)r->pos, (uint32_t)r->pos);
     block_node(r);
     if (!r->eof) bail(r);

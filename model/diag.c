@@ -72,6 +72,16 @@ void mdc_diags_append(mdc_diags *d, mdc_diag *dg)
     push(d, dg);
 }
 
+void mdc_diags_truncate(mdc_diags *d, size_t n)
+{
+    while (d->n > n) {
+        if (d->v[--d->n]->severity == MDC_ERROR)
+            d->errors--;
+        else
+            d->warnings--;
+    }
+}
+
 void mdc_diags_merge(mdc_diags *dst, mdc_diags *src)
 {
     for (size_t i = 0; i < src->n; i++) push(dst, src->v[i]);

@@ -50,6 +50,9 @@ void mdc_diag_note(mdc_diags *d, mdc_diag *dg, const char *fmt, ...)
 /* Appends an existing diagnostic (its arena must outlive d's use). */
 void mdc_diags_append(mdc_diags *d, mdc_diag *dg);
 
+/* Drops every diagnostic after the first n (n <= d->n), keeping the counts right. */
+void mdc_diags_truncate(mdc_diags *d, size_t n);
+
 /* Moves every diagnostic of src to dst (src's arena must outlive dst's use). */
 void mdc_diags_merge(mdc_diags *dst, mdc_diags *src);
 

@@ -387,6 +387,31 @@ static char *render(mdc_format fmt, const mdc_diags *d, const mdc_report_opts *o
     return mdc_buf_detach(&b);
 }
 
+/* Truncating keeps the first n in order and recounts errors and warnings from what is
+ * dropped; truncating to the current length, or beyond what is left, changes nothing. */
+TEST(diags_truncate)
+{
+    mdc_arena *a = mdc_arena_new();
+    mdc_diags d;
+    mdc_diags_init(&d, a);
+    fixture(&d); /* sorted: error, warning, error, error */
+    CHECK(d.n == 4 && d.errors == 3 && d.warnings == 1);
+    mdc_diags_truncate(&d, 4);
+    CHECK(d.n == 4 && d.errors == 3 && d.warnings == 1);
+    mdc_diags_truncate(&d, 2);
+    CHECK(d.n == 2 && d.errors == 1 && d.warnings == 1);
+    CHECK_STR(d.v[0]->code, "MISSING_PROJECT_FILE");
+    CHECK_STR(d.v[1]->code, "NO_PRIMARY_KEY");
+    mdc_diags_truncate(&d, 1);
+    CHECK(d.n == 1 && d.errors == 1 && d.warnings == 0);
+    mdc_diag_add(&d, MDC_WARNING, "W", "", 0, 0, "again");
+    CHECK(d.n == 2 && d.errors == 1 && d.warnings == 1 && !strcmp(d.v[1]->code, "W"));
+    mdc_diags_truncate(&d, 0);
+    CHECK(d.n == 0 && d.errors == 0 && d.warnings == 0);
+    mdc_diags_release(&d);
+    mdc_arena_free(a);
+}
+
 TEST(text_report)
 {
     mdc_arena *a = mdc_arena_new();
@@ -676,6 +701,7 @@ int main(void)
     RUN(json_reader_is_strict);
     RUN(catalog_is_sorted_complete_and_documented);
     RUN(format_names);
+    RUN(diags_truncate);
     RUN(text_report);
     RUN(empty_reports);
     RUN(json_report);

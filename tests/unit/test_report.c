@@ -388,7 +388,7 @@ static char *render(mdc_format fmt, const mdc_diags *d, const mdc_report_opts *o
 }
 
 /* Truncating keeps the first n in order and recounts errors and warnings from what is
- * dropped; truncating to the current length, or beyond what is left, changes nothing. */
+ * dropped; truncating to the current length changes nothing; the list takes adds again. */
 TEST(diags_truncate)
 {
     mdc_arena *a = mdc_arena_new();

@@ -50,6 +50,9 @@ int mdcr_col_int(mdc_snapshot *snap, sqlite3_stmt *st, int i, long long *out, co
 /* Full verification (verify.c); called with the lock held. */
 int mdcr_verify_locked(mdc_snapshot *snap);
 
+/* Its last step: every derived table against the canonical JSON (verify_rows.c). */
+int mdcr_verify_rows(mdc_snapshot *snap);
+
 /* registry_meta lookup (no lock needed: immutable after open). */
 const char *mdcr_meta_get(const mdc_snapshot *snap, const char *key);
 

@@ -353,5 +353,6 @@ int mdcr_verify_locked(mdc_snapshot *snap)
     for (size_t i = 0; rc == 0 && i < sizeof copies / sizeof copies[0]; i++)
         rc = expect_no_row(snap, copies[i].sql, copies[i].what);
     if (rc == 0) rc = verify_migration_row(snap);
+    if (rc == 0) rc = mdcr_verify_rows(snap);
     return rc;
 }

@@ -16,9 +16,15 @@ resolve_entity) plus model lookups, the same way libmdc does in C.
 verify() checks what the standard library can: the SQLite header (application_id 'MDCR',
 format version), PRAGMA quick_check, the presence of the tables, that the documents table and
 the kind tables list the same documents with the same checksums, and that table_meta holds
-the same definitions as models.  It does NOT recompute the XXH3-128 checksums:
-xxhash is not in the standard library.  For full verification use libmdc
-(mdc_snapshot_open with MDC_OPEN_VERIFY) or `mdc show --snapshot FILE`.
+the same definitions as models.  It does NOT recompute the XXH3-128 checksums (xxhash is not
+in the standard library) nor derive the other tables (fields, indexes, ontology_mapping, ...)
+from the definitions again.  For full verification use libmdc (mdc_snapshot_open with
+MDC_OPEN_VERIFY) or `mdc show --snapshot FILE`.
+
+Errors: every failure to read the file -- missing, not a snapshot, damaged, a missing table
+or column, or a value that does not have its documented form (text that is not UTF-8, JSON
+that does not parse or nests too deeply, the wrong JSON type, a number where text belongs)
+-- raises RegistryError, and nothing else escapes (short of MemoryError or an interrupt).
 
 Command line:  python3 mdc_registry.py SNAPSHOT [MODEL]
 """
@@ -31,11 +37,36 @@ import urllib.parse
 APPLICATION_ID = 0x4D444352  # 'MDCR'
 FORMAT_VERSIONS = (1,)
 REQUIRED_TABLES = ("registry_meta", "data_sources", "table_meta", "ontology_mapping",
-                   "models", "fields", "documents")
+                   "models", "fields", "documents", "contracts", "entities", "sources")
 
 
 class RegistryError(Exception):
-    """The file is not a readable mdc snapshot."""
+    """The file is not a readable mdc snapshot, or a value in it is not of its documented form."""
+
+
+def _json(value, what, want):
+    """Parses a JSON column; `want` is dict or list (of strings).  Anything else: RegistryError."""
+    if not isinstance(value, str):
+        raise RegistryError(f"{what} is {type(value).__name__}, not JSON text")
+    try:
+        doc = json.loads(value, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:  # JSONDecodeError is a ValueError
+        raise RegistryError(f"{what} is not valid JSON: {str(e)[:100]}") from None
+    if want is dict and not isinstance(doc, dict):
+        raise RegistryError(f"{what} is not a JSON object")
+    if want is list and not (isinstance(doc, list) and all(isinstance(x, str) for x in doc)):
+        raise RegistryError(f"{what} is not a JSON array of strings")
+    return doc
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _text(value, what):
+    if not isinstance(value, str):
+        raise RegistryError(f"{what} is {type(value).__name__}, not text")
+    return value
 
 
 class Registry:
@@ -44,15 +75,29 @@ class Registry:
         self._check_header()
         # immutable=1: snapshots are replaced by rename, never modified in place.
         uri = "file:" + urllib.parse.quote(str(path)) + "?immutable=1"
-        self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as e:
+            raise RegistryError(f"cannot open {path}: {e}") from None
         self.conn.row_factory = sqlite3.Row
-        present = {r[0] for r in self.conn.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'table'")}
-        missing = [t for t in REQUIRED_TABLES if t not in present]
-        if missing:
-            raise RegistryError(f"{path}: not an mdc snapshot (no table {missing[0]})")
-        self.meta = {r["key"]: r["value"] for r in self.conn.execute(
-            "SELECT key, value FROM registry_meta")}
+        try:
+            present = {r[0] for r in self._query(
+                "SELECT name FROM sqlite_schema WHERE type = 'table'")}
+            missing = [t for t in REQUIRED_TABLES if t not in present]
+            if missing:
+                raise RegistryError(f"{path}: not an mdc snapshot (no table {missing[0]})")
+            self.meta = {r["key"]: r["value"] for r in self._query(
+                "SELECT key, value FROM registry_meta")}
+        except RegistryError:
+            self.conn.close()
+            raise
+
+    def _query(self, sql, params=()):
+        """All rows of a query; a damaged file or value is a RegistryError."""
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.Error as e:  # corrupt pages, a missing column, text that is not UTF-8
+            raise RegistryError(f"{self.path}: cannot read the snapshot: {e}") from None
 
     def _check_header(self):
         try:
@@ -82,61 +127,74 @@ class Registry:
     # -- seed 002 -------------------------------------------------------------------------
 
     def list_data_sources(self):
-        return [dict(r) for r in self.conn.execute("SELECT * FROM data_sources ORDER BY id")]
+        return [dict(r) for r in self._query(
+            "SELECT id, uri, type, version, updated_at FROM data_sources ORDER BY id")]
 
     def list_tables(self, source_id):
-        return [r["table_name"] for r in self.conn.execute(
+        return [_text(r["table_name"], "table_meta.table_name") for r in self._query(
             "SELECT table_name FROM table_meta WHERE source_id = ? ORDER BY table_name",
             (source_id,))]
 
     def get_table_schema(self, source_id, table_name):
-        row = self.conn.execute(
+        rows = self._query(
             "SELECT schema_json FROM table_meta WHERE source_id = ? AND table_name = ?",
-            (source_id, table_name)).fetchone()
-        return json.loads(row["schema_json"]) if row else None
+            (source_id, table_name))
+        return _json(rows[0]["schema_json"], "table_meta.schema_json", dict) if rows else None
 
     def resolve_entity(self, entity_name):
-        row = self.conn.execute(
-            "SELECT source_tables FROM ontology_mapping WHERE entity_name = ?",
-            (entity_name,)).fetchone()
-        return sorted(json.loads(row["source_tables"])) if row else None
+        rows = self._query(
+            "SELECT source_tables FROM ontology_mapping WHERE entity_name = ?", (entity_name,))
+        if not rows:
+            return None
+        return sorted(_json(rows[0]["source_tables"], "ontology_mapping.source_tables", list))
 
     # -- models ---------------------------------------------------------------------------
 
     def list_models(self):
-        return [r["name"] for r in self.conn.execute("SELECT name FROM models ORDER BY name")]
+        return [_text(r["name"], "models.name") for r in self._query(
+            "SELECT name FROM models ORDER BY name")]
+
+    MODEL_COLUMNS = ("name", "table_name", "schema_name", "source_id", "version", "checksum",
+                     "structure_checksum", "definition_json", "path", "blob_oid", "description",
+                     "table_key")
+    FIELD_COLUMNS = ("model", "name", "position", "type", "pg_type", "sqlite_type", "nullable",
+                     "default_json", "default_expr", "primary_key", "is_unique",
+                     "references_model", "references_field", "on_delete", "on_update",
+                     "description", "identity")
 
     def get_model(self, name):
-        row = self.conn.execute("SELECT * FROM models WHERE name = ?", (name,)).fetchone()
-        if not row:
+        rows = self._query(f"SELECT {', '.join(self.MODEL_COLUMNS)} FROM models WHERE name = ?",
+                           (name,))
+        if not rows:
             return None
-        model = dict(row)
-        model["definition"] = json.loads(model.pop("definition_json"))
-        model["fields"] = [dict(f) for f in self.conn.execute(
-            "SELECT * FROM fields WHERE model = ? ORDER BY position", (name,))]
+        model = dict(rows[0])
+        model["definition"] = _json(model.pop("definition_json"), "models.definition_json", dict)
+        model["fields"] = [dict(f) for f in self._query(
+            f"SELECT {', '.join(self.FIELD_COLUMNS)} FROM fields WHERE model = ? "
+            "ORDER BY position", (name,))]
         return model
 
     # -- verification (no XXH3 in the standard library: see the module docstring) --------
 
     def verify(self):
-        result = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+        result = self._query("PRAGMA quick_check")[0][0]
         if result != "ok":
             raise RegistryError(f"{self.path}: corrupt: {result}")
         for key in ("format_version", "project", "registry_checksum", "registry_version"):
             if not isinstance(self.meta.get(key), str):
                 raise RegistryError(f"{self.path}: registry_meta has no {key}")
-        docs = {(r["kind"], r["name"]): r["checksum"] for r in self.conn.execute(
+        docs = {(r["kind"], r["name"]): r["checksum"] for r in self._query(
             "SELECT kind, name, checksum FROM documents")}
         for table, kind in (("models", "model"), ("contracts", "contract"),
                             ("entities", "entity"), ("sources", "source")):
-            rows = {r["name"]: r["checksum"] for r in self.conn.execute(
+            rows = {r["name"]: r["checksum"] for r in self._query(
                 f"SELECT name, checksum FROM {table}")}
             want = {n: c for (k, n), c in docs.items() if k == kind}
             if rows != want:
                 raise RegistryError(f"{self.path}: {table} differs from documents")
-        schemas = {(r["source_id"], r["table_key"]): r["definition_json"] for r in self.conn.execute(
+        schemas = {(r["source_id"], r["table_key"]): r["definition_json"] for r in self._query(
             "SELECT source_id, table_key, definition_json FROM models")}
-        for r in self.conn.execute("SELECT source_id, table_name, schema_json FROM table_meta"):
+        for r in self._query("SELECT source_id, table_name, schema_json FROM table_meta"):
             if schemas.get((r["source_id"], r["table_name"])) != r["schema_json"]:
                 raise RegistryError(f"{self.path}: table_meta differs from models")
         return True
@@ -154,7 +212,7 @@ def main(argv):
                   f"checksums need libmdc)")
             for src in reg.list_data_sources():
                 print(f"source {src['id']} ({src['type']}): {' '.join(reg.list_tables(src['id']))}")
-            entities = [r[0] for r in reg.conn.execute(
+            entities = [r[0] for r in reg._query(
                 "SELECT entity_name FROM ontology_mapping ORDER BY entity_name")]
             for e in entities:
                 print(f"entity {e} -> {' '.join(reg.resolve_entity(e))}")
@@ -164,7 +222,8 @@ def main(argv):
                     print(f"no model {argv[2]}", file=sys.stderr)
                     return 1
                 schema = reg.get_table_schema(model["source_id"], model["table_key"])
-                assert schema == model["definition"]
+                if schema != model["definition"]:
+                    raise RegistryError(f"{argv[1]}: table_meta differs from models")
                 print(f"model {model['name']} table {model['schema_name']}.{model['table_name']}")
                 for f in model["fields"]:
                     print(f"  field {f['name']} {f['type']}"

@@ -124,9 +124,17 @@ static int quick_check(mdc_snapshot *snap)
 static int verify_documents(mdc_snapshot *snap)
 {
     sqlite3_stmt *st = NULL;
+    /* One primary-key search per document and kind table (a join with the UNION of
+     * MDCR_DEFINITIONS would copy every definition into a temporary index first). */
     int rc = sqlite3_prepare_v2(snap->db,
-                                "SELECT d.kind, d.name, d.checksum, x.json FROM documents d "
-                                "LEFT JOIN " MDCR_DEFINITIONS " x ON x.kind = d.kind AND x.name = d.name",
+                                "SELECT d.kind, d.name, d.checksum, CASE d.kind "
+                                "WHEN 'model' THEN m.definition_json WHEN 'source' THEN s.definition_json "
+                                "WHEN 'entity' THEN e.definition_json WHEN 'contract' THEN c.definition_json "
+                                "END FROM documents d "
+                                "LEFT JOIN models m ON d.kind = 'model' AND m.name = d.name "
+                                "LEFT JOIN sources s ON d.kind = 'source' AND s.name = d.name "
+                                "LEFT JOIN entities e ON d.kind = 'entity' AND e.name = d.name "
+                                "LEFT JOIN contracts c ON d.kind = 'contract' AND c.name = d.name",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, "reading documents");
     char **lines = NULL;
@@ -258,91 +266,87 @@ static const struct {
      "WHERE t.source_id = m.source_id AND t.table_name = m.table_key) LIMIT 1"},
 };
 
+/* Advances *at over `s` when defs continues with it. */
+static bool match(const char *defs, size_t len, size_t *at, const char *s, size_t n)
+{
+    if (len - *at < n || memcmp(defs + *at, s, n) != 0) return false;
+    *at += n;
+    return true;
+}
+
+/*
+ * dataflow_migrations: one row, whose model_definitions is {"Model": canonical JSON, ...}
+ * over the models in name order (model names are ASCII, SPEC 3.1, where bytewise and
+ * RFC 8785 order agree), compared as it is read: nothing is copied.
+ */
 static int verify_migration_row(mdc_snapshot *snap)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(snap->db, "SELECT name, definition_json FROM models", -1, &st, NULL);
-    if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, "reading models");
-    typedef struct pair {
-        char *name, *json;
-    } pair;
-    pair *v = NULL;
-    size_t n = 0, cap = 0;
+    sqlite3_stmt *st = NULL, *mig = NULL;
+    const char *defs = NULL; /* borrowed from mig, which stays on its row */
+    size_t len = 0, at = 0;
+    long long rows = 0;
     int out = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_prepare_v2(snap->db, "SELECT count(*) FROM dataflow_migrations", -1, &st, NULL);
+    if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, "reading dataflow_migrations");
+    if ((rc = sqlite3_step(st)) != SQLITE_ROW) out = mdcr_sqlite_fail(snap, rc, "reading dataflow_migrations");
+    else rows = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (out == 0 && rows != 1)
+        out = mdcr_fail(snap, MDC_ECORRUPT, "verification failed: dataflow_migrations has %lld rows, not 1", rows);
+    if (out) return out;
+    rc = sqlite3_prepare_v2(snap->db,
+                            "SELECT model_definitions, checksum, application_id FROM dataflow_migrations",
+                            -1, &mig, NULL);
+    if (rc != SQLITE_OK) return mdcr_sqlite_fail(snap, rc, "reading dataflow_migrations");
+    if ((rc = sqlite3_step(mig)) != SQLITE_ROW) {
+        out = rc == SQLITE_DONE ? mdcr_fail(snap, MDC_ECORRUPT, "verification failed: dataflow_migrations is empty")
+                                : mdcr_sqlite_fail(snap, rc, "reading dataflow_migrations");
+        goto done;
+    }
+    const char *sum, *app;
+    if ((out = mdcr_col_text(snap, mig, 0, false, &defs, "dataflow_migrations.model_definitions")) ||
+        (out = mdcr_col_text(snap, mig, 1, false, &sum, "dataflow_migrations.checksum")) ||
+        (out = mdcr_col_text(snap, mig, 2, false, &app, "dataflow_migrations.application_id")))
+        goto done;
+    len = strlen(defs);
+    const char *want_sum = mdcr_meta_get(snap, "registry_checksum");
+    const char *want_app = mdcr_meta_get(snap, "project");
+    if (!want_sum || strcmp(sum, want_sum) != 0 || !want_app || strcmp(app, want_app) != 0) {
+        out = mdcr_fail(snap, MDC_ECORRUPT, "verification failed: dataflow_migrations row does not match registry_meta");
+        goto done;
+    }
+
+    rc = sqlite3_prepare_v2(snap->db, "SELECT name, definition_json FROM models ORDER BY name", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        out = mdcr_sqlite_fail(snap, rc, "reading models");
+        goto done;
+    }
+    bool same = match(defs, len, &at, "{", 1);
+    sbuf key = {0};
+    for (size_t i = 0; same && (rc = sqlite3_step(st)) == SQLITE_ROW; i++) {
         const char *name, *json;
         if ((out = mdcr_col_text(snap, st, 0, false, &name, "models.name")) ||
             (out = mdcr_col_text(snap, st, 1, false, &json, "models.definition_json")))
             break;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            pair *nv = realloc(v, ncap * sizeof *nv);
-            if (!nv) {
-                out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
-                break;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        v[n].name = strdup(name);
-        v[n].json = strdup(json);
-        n++;
-        if (!v[n - 1].name || !v[n - 1].json) {
+        key.len = 0;
+        if (i) sb_put(&key, ",", 1);
+        sb_json_str(&key, name);
+        sb_put(&key, ":", 1);
+        if (key.oom) {
             out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
             break;
         }
+        same = match(defs, len, &at, key.p, key.len) && match(defs, len, &at, json, strlen(json));
     }
-    if (out == 0 && rc != SQLITE_DONE) out = mdcr_sqlite_fail(snap, rc, "reading models");
+    free(key.p);
+    if (out == 0 && same && rc != SQLITE_DONE) out = mdcr_sqlite_fail(snap, rc, "reading models");
+    if (out == 0 && !(same && match(defs, len, &at, "}", 1) && at == len))
+        out = mdcr_fail(snap, MDC_ECORRUPT,
+                        "verification failed: dataflow_migrations.model_definitions differs from the models");
+done:
     sqlite3_finalize(st);
-    st = NULL;
-
-    sbuf b = {0};
-    if (out == 0) {
-        /* Model names are ASCII (SPEC 3.1), where bytewise and RFC 8785 order agree. */
-        if (n > 1) qsort(v, n, sizeof *v, cmp_cstr); /* name is the first member */
-        sb_puts(&b, "{");
-        for (size_t i = 0; i < n; i++) {
-            if (i) sb_puts(&b, ",");
-            sb_json_str(&b, v[i].name);
-            sb_puts(&b, ":");
-            sb_puts(&b, v[i].json);
-        }
-        sb_puts(&b, "}");
-        if (b.oom) out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
-    }
-    if (out == 0) {
-        rc = sqlite3_prepare_v2(snap->db,
-                                "SELECT model_definitions, checksum, application_id FROM dataflow_migrations",
-                                -1, &st, NULL);
-        if (rc != SQLITE_OK) out = mdcr_sqlite_fail(snap, rc, "reading dataflow_migrations");
-    }
-    size_t rows = 0;
-    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *defs, *sum, *app;
-        rows++;
-        if ((out = mdcr_col_text(snap, st, 0, false, &defs, "dataflow_migrations.model_definitions")) ||
-            (out = mdcr_col_text(snap, st, 1, false, &sum, "dataflow_migrations.checksum")) ||
-            (out = mdcr_col_text(snap, st, 2, false, &app, "dataflow_migrations.application_id")))
-            break;
-        const char *want_sum = mdcr_meta_get(snap, "registry_checksum");
-        const char *want_app = mdcr_meta_get(snap, "project");
-        if (strcmp(defs, b.p) != 0)
-            out = mdcr_fail(snap, MDC_ECORRUPT,
-                            "verification failed: dataflow_migrations.model_definitions differs from the models");
-        else if (!want_sum || strcmp(sum, want_sum) != 0 || !want_app || strcmp(app, want_app) != 0)
-            out = mdcr_fail(snap, MDC_ECORRUPT,
-                            "verification failed: dataflow_migrations row does not match registry_meta");
-    }
-    if (out == 0 && st && rc != SQLITE_DONE) out = mdcr_sqlite_fail(snap, rc, "reading dataflow_migrations");
-    if (out == 0 && rows != 1)
-        out = mdcr_fail(snap, MDC_ECORRUPT, "verification failed: dataflow_migrations has %zu rows, not 1", rows);
-    sqlite3_finalize(st);
-    free(b.p);
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].name);
-        free(v[i].json);
-    }
-    free(v);
+    sqlite3_finalize(mig);
     return out;
 }
 

@@ -85,6 +85,19 @@ static void putf(buf *b, const char *fmt, ...)
     if (n > 0) put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/* A decimal number, optionally negative (vsnprintf costs much more on 100k rows). */
+static void put_num(buf *b, bool negative, unsigned long long v)
+{
+    char tmp[24];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (negative) tmp[--i] = '-';
+    put(b, tmp + i, sizeof tmp - i);
+}
+
 /* A JSON string with RFC 8785 escaping (model/json.c's). */
 static void put_json_str(buf *b, const char *s)
 {
@@ -171,12 +184,16 @@ static void v_null(rows *r)
 
 static void v_int(rows *r, long long i)
 {
-    putf(&r->b, "I%lld|", i);
+    put(&r->b, "I", 1);
+    put_num(&r->b, i < 0, i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i);
+    put(&r->b, "|", 1);
 }
 
 static void v_textn(rows *r, const char *s, size_t n)
 {
-    putf(&r->b, "T%zu:", n);
+    put(&r->b, "T", 1);
+    put_num(&r->b, false, n);
+    put(&r->b, ":", 1);
     put(&r->b, s, n);
     put(&r->b, "|", 1);
 }
@@ -690,7 +707,7 @@ static int derive_field(ctx *c, const mdcr_jnode *f, const mdcr_jnode *pk, rows 
     const char *name = mdcr_json_key(&c->j, f);
     if (f->type != MDCR_J_OBJECT) return bad(c, "a field is not an object");
     const char *type, *desc, *sqlite_type = NULL;
-    int nullable, unique, identity, rc;
+    int nullable = 0, unique = 0, identity = 0, rc;
     if ((rc = get_str(c, f, "type", false, &type)) || (rc = get_str(c, f, "description", true, &desc)) ||
         (rc = get_bool(c, f, "nullable", &nullable)) || (rc = get_bool(c, f, "unique", &unique)) ||
         (rc = get_bool(c, f, "identity", &identity)) || (rc = type_columns(c, type, &c->tmp, &sqlite_type)))
@@ -843,7 +860,7 @@ static int verify_model(ctx *c, sqlite3_stmt *st, model_cursors *mc)
     rows_clear(&c->want);
     for (const mdcr_jnode *x = mdcr_json_child(&c->j, indexes); x; x = mdcr_json_next(&c->j, x)) {
         const char *xname, *where;
-        int unique;
+        int unique = 0;
         const mdcr_jnode *cols;
         if (x->type != MDCR_J_OBJECT) return bad(c, "an index is not an object");
         if ((rc = get_str(c, x, "name", true, &xname)) || (rc = get_str(c, x, "where", true, &where)) ||

@@ -179,5 +179,9 @@ refused "dataflow_migrations version"  "UPDATE dataflow_migrations SET version =
 refused "dataflow_migrations applied_at" "UPDATE dataflow_migrations SET applied_at = '2001-01-01T00:00:00Z'"
 refused "dataflow_migrations operations" "UPDATE dataflow_migrations SET operations = '[{\"drop\":1}]'"
 refused "dataflow_migrations sync"     "UPDATE dataflow_migrations SET model_registry_sync = 0"
+refused "dataflow_migrations defs tail" "UPDATE dataflow_migrations SET model_definitions = model_definitions || ' '"
+refused "dataflow_migrations defs cut"  "UPDATE dataflow_migrations SET model_definitions = substr(model_definitions, 1, length(model_definitions) - 2) || '}'"
+refused "dataflow_migrations 2nd row"  "INSERT INTO dataflow_migrations SELECT '0.0.0', name, checksum, applied_at, status, operations, created_at, model_definitions, application_id, model_registry_sync FROM dataflow_migrations"
+refused "dataflow_migrations deleted"  "DELETE FROM dataflow_migrations"
 
 finish

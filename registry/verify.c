@@ -13,8 +13,8 @@
  *      (checksum, one row per document and no more),
  *      table_meta.schema_json, and dataflow_migrations.model_definitions (rebuilt from the
  *      models' canonical JSON, keys sorted), with its checksum and application_id.
- * Not re-derived: fields, indexes, foreign keys and ontology_mapping (they are projections
- * of the verified definitions; an application that wants certainty reads definition_json).
+ *   5. every derived table derived again from the canonical JSON and compared row for row
+ *      (verify_rows.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -69,7 +69,8 @@ typedef enum mdc_error_code {
     MDC_EFORMAT = -2,   /* not an mdc snapshot: not SQLite, another application's database
                            (application_id), an unsupported format version, missing tables */
     MDC_ECORRUPT = -3,  /* damaged: truncated, unreadable pages, a value of the wrong type,
-                           or (MDC_OPEN_VERIFY) a checksum that does not match */
+                           or (MDC_OPEN_VERIFY) a checksum or a derived row that does not
+                           match the checksummed definitions */
     MDC_EIO = -4,       /* the file cannot be read */
     MDC_ENOMEM = -5,    /* out of memory */
     MDC_EINVALID = -6   /* invalid argument (NULL where a value is needed, a failed handle) */
@@ -121,8 +122,14 @@ MDC_EXTERN(const char *) mdc_snapshot_errmsg(const mdc_snapshot *snap);
  * Full verification: PRAGMA quick_check; every document's checksum recomputed (XXH3-128
  * of its stored canonical JSON); the registry checksum recomputed from the documents and
  * the stored canonical mdc.yaml; every copy of a definition (models, contracts,
- * entities, sources, table_meta, dataflow_migrations) equal to the checksummed one.
- * Returns 0 or MDC_ECORRUPT (message names the first mismatch).
+ * entities, sources, table_meta, dataflow_migrations) equal to the checksummed one; and
+ * every derived table (fields, indexes, unique_constraints, foreign_keys, checks,
+ * contract_fields, ontology_mapping, data_sources, documents, registry_meta, ...) derived
+ * again from the canonical JSON and compared row for row: no changed value, no missing,
+ * extra, duplicated or orphan row (registry/README.md lists what cannot be derived).
+ * Returns 0 or MDC_ECORRUPT (message names the first mismatch: "verification failed: ...").
+ * It proves the file consistent with its own checksums, not who wrote it: XXH3 is not a
+ * MAC, so whoever can write the file can recompute them.
  */
 MDC_EXTERN(int) mdc_snapshot_verify(mdc_snapshot *snap);
 

@@ -329,60 +329,140 @@ static int open_index(git_index **out, mdc_repo *repo, mdc_error *err)
     return 0;
 }
 
+/* True when the repository has no commit at all: HEAD is unborn and no reference exists
+ * (git_repository_is_empty() in libgit2 1.5 knows only a HEAD on "master"). */
+static bool no_commits(git_repository *git)
+{
+    if (git_repository_head_unborn(git) != 1) return false;
+    git_reference_iterator *it = NULL;
+    git_reference *ref = NULL;
+    if (git_reference_iterator_new(&it, git) < 0) return false;
+    bool none = git_reference_next(&ref, it) == GIT_ITEROVER;
+    git_reference_free(ref);
+    git_reference_iterator_free(it);
+    return none;
+}
+
+/* The message for a revision that does not resolve (e: libgit2's code). */
+static int rev_error(git_repository *git, const char *rev, int e, mdc_error *err)
+{
+    if (e == GIT_EAMBIGUOUS)
+        return mdc_error_set(err, "ambiguous revision '%s'; use more characters of the id", rev);
+    if (no_commits(git))
+        return mdc_error_set(err,
+                             "no commits yet: revision '%s' does not exist in a repository "
+                             "without commits (commit the definitions first; `mdc check` "
+                             "reads the working tree)",
+                             rev);
+    if (git_repository_head_unborn(git) == 1 &&
+        (strncmp(rev, "HEAD", 4) == 0 || rev[0] == '@'))
+        return mdc_error_set(err, "no commits yet on the current branch: revision '%s' does "
+                                  "not exist", rev);
+    if (git_repository_is_shallow(git) == 1) {
+        /* Name a fetch that works: `origin/main` is fetched as `origin main`; a relative
+         * revision (HEAD~3, x^) only by deepening. */
+        char fetch[300] = "";
+        const char *slash = strchr(rev, '/');
+        if (strpbrk(rev, "~^@:") == NULL) {
+            if (slash && slash != rev && slash[1])
+                snprintf(fetch, sizeof fetch, " or `git fetch %.*s %s`", (int)(slash - rev), rev,
+                         slash + 1);
+            else
+                snprintf(fetch, sizeof fetch, " or `git fetch origin %s`", rev);
+        }
+        return mdc_error_set(err,
+                             "revision '%s' is not in this clone (it is shallow); fetch it, e.g. "
+                             "`git fetch --deepen=50 origin`%s, or in GitHub Actions set "
+                             "`fetch-depth: 0` on actions/checkout",
+                             rev, fetch);
+    }
+    if (e == GIT_ENOTFOUND || e == GIT_EINVALIDSPEC)
+        return mdc_error_set(err, "unknown revision '%s'", rev);
+    return mdc_error_set(err, "cannot resolve revision '%s': %s", rev, git_msg());
+}
+
+int mdc_repo_commit(struct git_commit **out, mdc_repo *repo, const char *rev, mdc_error *err)
+{
+    git_object *obj = NULL;
+    *out = NULL;
+    if (!rev || !*rev) return mdc_error_set(err, "no revision given");
+    int e = git_revparse_single(&obj, repo->git, rev);
+    if (e < 0) return rev_error(repo->git, rev, e, err);
+    e = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT);
+    git_object_free(obj);
+    if (e < 0) {
+        *out = NULL;
+        return mdc_error_set(err, "revision '%s' is not a commit", rev);
+    }
+    return 0;
+}
+
+int mdc_repo_first_parents(struct git_oid **out, size_t *n, mdc_repo *repo, const char *rev,
+                           mdc_error *err)
+{
+    git_commit *c = NULL;
+    git_oid *v = NULL;
+    size_t cap = 64;
+    int rc = -1;
+    *out = NULL;
+    *n = 0;
+    if (mdc_repo_commit(&c, repo, rev, err) < 0) goto done;
+    v = malloc(cap * sizeof *v);
+    if (!v) abort();
+    while (c) {
+        if (*n == cap) {
+            cap *= 2;
+            git_oid *nv = realloc(v, cap * sizeof *v);
+            if (!nv) abort();
+            v = nv;
+        }
+        git_oid_cpy(&v[(*n)++], git_commit_id(c));
+        git_commit *parent = NULL;
+        if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
+            char id[41], pid[41];
+            git_oid_tostr(id, sizeof id, git_commit_id(c));
+            git_oid_tostr(pid, sizeof pid, git_commit_parent_id(c, 0));
+            if (git_repository_is_shallow(repo->git) == 1)
+                mdc_error_set(err,
+                              "the history of '%s' is cut at commit %.12s: this clone is "
+                              "shallow, and derived versions need the whole first-parent "
+                              "history; run `git fetch --unshallow` (in GitHub Actions set "
+                              "`fetch-depth: 0` on actions/checkout), or build with "
+                              "--no-history",
+                              rev, id);
+            else
+                mdc_error_set(err, "cannot read commit %s (the first parent of %.12s): %s", pid,
+                              id, git_msg());
+            goto done;
+        }
+        git_commit_free(c);
+        c = parent;
+    }
+    for (size_t i = 0; i < *n / 2; i++) {
+        git_oid t = v[i];
+        v[i] = v[*n - 1 - i];
+        v[*n - 1 - i] = t;
+    }
+    *out = v;
+    v = NULL;
+    rc = 0;
+done:
+    if (rc < 0) *n = 0;
+    git_commit_free(c);
+    free(v);
+    return rc;
+}
+
 static int resolve_rev(mdc_state *st, const char *rev, mdc_error *err)
 {
     struct mdc_state_impl *im = st->impl;
-    git_repository *git = im->repo->git;
-    git_object *obj = NULL, *peeled = NULL;
-    int rc = -1;
-
-    if (!rev || !*rev) return mdc_error_set(err, "no revision given");
-
-    int e = git_revparse_single(&obj, git, rev);
-    if (e == GIT_EAMBIGUOUS) {
-        mdc_error_set(err, "ambiguous revision '%s'; use more characters of the id", rev);
-        goto done;
-    }
-    if (e < 0) {
-        if (git_repository_is_shallow(git) == 1) {
-            /* Name a fetch that works: `origin/main` is fetched as `origin main`; a
-             * relative revision (HEAD~3, x^) only by deepening. */
-            char fetch[300] = "";
-            const char *slash = strchr(rev, '/');
-            if (strpbrk(rev, "~^@:") == NULL) {
-                if (slash && slash != rev && slash[1])
-                    snprintf(fetch, sizeof fetch, " or `git fetch %.*s %s`", (int)(slash - rev), rev,
-                             slash + 1);
-                else
-                    snprintf(fetch, sizeof fetch, " or `git fetch origin %s`", rev);
-            }
-            mdc_error_set(err,
-                          "revision '%s' is not in this clone (it is shallow); fetch it, e.g. "
-                          "`git fetch --deepen=50 origin`%s, or in GitHub Actions set "
-                          "`fetch-depth: 0` on actions/checkout",
-                          rev, fetch);
-        } else
-            mdc_error_set(err, "unknown revision '%s'", rev);
-        goto done;
-    }
-    if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
-        mdc_error_set(err, "revision '%s' is not a commit", rev);
-        goto done;
-    }
-    im->commit = (git_commit *)peeled;
-    peeled = NULL;
-    if (git_commit_tree(&im->tree, im->commit) < 0) {
-        mdc_error_set(err, "cannot read the tree of revision '%s': %s", rev, git_msg());
-        goto done;
-    }
+    if (mdc_repo_commit(&im->commit, im->repo, rev, err) < 0) return -1;
+    if (git_commit_tree(&im->tree, im->commit) < 0)
+        return mdc_error_set(err, "cannot read the tree of revision '%s': %s", rev, git_msg());
     git_oid_tostr(st->commit, sizeof st->commit, git_commit_id(im->commit));
     git_oid_tostr(st->tree, sizeof st->tree, git_tree_id(im->tree));
     st->commit_time = (int64_t)git_commit_time(im->commit);
-    rc = 0;
-done:
-    git_object_free(peeled);
-    git_object_free(obj);
-    return rc;
+    return 0;
 }
 
 int mdc_state_open(mdc_state **out, mdc_repo *repo, mdc_state_kind kind, const char *rev,

@@ -14,6 +14,7 @@
  * itself, because neither git's tree order nor readdir order is bytewise.
  */
 #include "source.h"
+#include "source_loose.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,6 +188,10 @@ int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err)
         goto done;
     }
     mdc_buf_free(&path);
+    if (mdc_loose_guard_install(git) < 0) {
+        mdc_error_set(err, "cannot open the object database of %s: %s", real, git_msg());
+        goto done;
+    }
     if (git_repository_is_bare(git) || !git_repository_workdir(git)) {
         mdc_error_set(err, "the repository at %s is bare; mdc needs a work tree",
                       git_repository_path(git));
@@ -281,8 +286,11 @@ int mdc_repo_reopen(mdc_repo **out, const mdc_repo *src, mdc_error *err)
 {
     *out = NULL;
     git_repository *git = NULL;
-    if (git_repository_open_ext(&git, src->workdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+    if (git_repository_open_ext(&git, src->workdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+        mdc_loose_guard_install(git) < 0) {
+        git_repository_free(git);
         return mdc_error_set(err, "cannot open the repository at %s: %s", src->workdir, git_msg());
+    }
     mdc_repo *r = calloc(1, sizeof *r);
     if (!r) {
         git_repository_free(git);
@@ -346,6 +354,8 @@ static bool no_commits(git_repository *git)
 /* The message for a revision that does not resolve (e: libgit2's code). */
 static int rev_error(git_repository *git, const char *rev, int e, mdc_error *err)
 {
+    char why[512]; /* libgit2's message, before the calls below replace it */
+    snprintf(why, sizeof why, "%s", git_msg());
     if (e == GIT_EAMBIGUOUS)
         return mdc_error_set(err, "ambiguous revision '%s'; use more characters of the id", rev);
     if (no_commits(git))
@@ -378,7 +388,7 @@ static int rev_error(git_repository *git, const char *rev, int e, mdc_error *err
     }
     if (e == GIT_ENOTFOUND || e == GIT_EINVALIDSPEC)
         return mdc_error_set(err, "unknown revision '%s'", rev);
-    return mdc_error_set(err, "cannot resolve revision '%s': %s", rev, git_msg());
+    return mdc_error_set(err, "cannot resolve revision '%s': %s", rev, why);
 }
 
 int mdc_repo_commit(struct git_commit **out, mdc_repo *repo, const char *rev, mdc_error *err)
@@ -1332,7 +1342,7 @@ int mdc_reader_open(mdc_reader **out, mdc_state *st, mdc_error *err)
     } else {
         const char *wd = st->impl->repo->workdir;
         if (git_repository_open_ext(&r->git, wd, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
-            git_repository_odb(&r->odb, r->git) < 0) {
+            mdc_loose_guard_install(r->git) < 0 || git_repository_odb(&r->odb, r->git) < 0) {
             mdc_error_set(err, "cannot open the repository at %s: %s", wd, git_msg());
             mdc_reader_free(r);
             return -1;

@@ -4,6 +4,9 @@
 #      treating the oldest fetched commit as the first; `build --no-history` still works;
 #   B. an empty repository: every command that needs a revision says "no commits yet"
 #      (exit 2); `check` of its work tree still works;
+#   C. damaged loose objects (a blob, a tree, a commit; truncated, cut in half, bytes flipped,
+#      zeroed, random, empty): `check --rev`, `diff`, `log` and `build` end at once with
+#      exit 2 and name the damaged object (libgit2 1.5.1 loops forever on a cut zlib stream);
 # Every mdc run here is under `timeout`, so a hang fails instead of stopping the suite.
 source "$(dirname "$0")/lib.sh"
 eq() { if [ "$2" == "$3" ]; then pass; else fail "$1: got [$2], want [$3]"; fi; }
@@ -43,6 +46,36 @@ for cmd in "check --rev HEAD" "check --rev main" "hash --rev HEAD" "diff" "diff 
     eq "empty: $cmd exits 2" "$(run -C "$E" $cmd)" 2
     has "empty: $cmd says no commits yet" "$TMP/err" "no commits yet"
     hasnt "empty: $cmd does not say unknown revision" "$TMP/err" "unknown revision"
+done
+
+# ================================================================== C. damaged loose objects
+# damage FILE KIND: damages a loose object file in one of six ways.
+damage() {
+    local f=$1 sz; chmod u+w "$f"; sz=$(stat -c %s "$f")
+    case $2 in
+    cut1) truncate -s $((sz - 1)) "$f" ;;
+    half) truncate -s $((sz / 2)) "$f" ;;
+    flip) printf '\xff\xff\xff' | dd of="$f" bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null ;;
+    zero) dd if=/dev/zero of="$f" bs=1 count=4 seek=4 conv=notrunc 2>/dev/null ;;
+    random) head -c "$sz" /dev/urandom >"$f" ;;
+    empty) : >"$f" ;;
+    esac
+}
+for what in blob tree commit; do
+    for kind in cut1 half flip zero random empty; do
+        D="$TMP/damaged"; rm -rf "$D"; cp -r "$R" "$D"
+        case $what in
+        blob) id=$(git -C "$D" rev-parse HEAD:models/item.yaml) ;;
+        tree) id=$(git -C "$D" rev-parse HEAD:models) ;;
+        commit) id=$(git -C "$D" rev-parse HEAD) ;;
+        esac
+        damage "$D/.git/objects/${id:0:2}/${id:2}" $kind
+        for cmd in "check --rev HEAD" "diff" "log" "build HEAD -o $TMP/d.db"; do
+            # shellcheck disable=SC2086
+            eq "damaged $what ($kind): $cmd exits 2" "$(run -C "$D" $cmd)" 2
+            has "damaged $what ($kind): $cmd names the object" "$TMP/err" "$id"
+        done
+    done
 done
 
 finish

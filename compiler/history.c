@@ -189,45 +189,6 @@ static int cmp_entry(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* The first-parent chain from rev to the root, oldest first. */
-static int first_parents(git_repository *repo, const char *rev, git_oid **out, size_t *n,
-                         mdc_error *err)
-{
-    git_object *obj = NULL;
-    git_commit *c = NULL;
-    *out = NULL;
-    *n = 0;
-    if (git_revparse_single(&obj, repo, rev) < 0) return mdc_error_set(err, "unknown revision '%s'", rev);
-    int rc = git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT);
-    git_object_free(obj);
-    if (rc < 0) return mdc_error_set(err, "revision '%s' is not a commit", rev);
-    size_t cap = 64;
-    git_oid *v = malloc(cap * sizeof *v);
-    while (c) {
-        if (*n == cap) {
-            cap *= 2;
-            git_oid *nv = realloc(v, cap * sizeof *v);
-            if (!nv) abort();
-            v = nv;
-        }
-        git_oid_cpy(&v[(*n)++], git_commit_id(c));
-        git_commit *parent = NULL;
-        if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
-            /* a shallow clone ends here */
-            parent = NULL;
-        }
-        git_commit_free(c);
-        c = parent;
-    }
-    for (size_t i = 0; i < *n / 2; i++) {
-        git_oid t = v[i];
-        v[i] = v[*n - 1 - i];
-        v[*n - 1 - i] = t;
-    }
-    *out = v;
-    return 0;
-}
-
 /*
  * What a commit's definitions are made of: the ids of mdc.yaml and of each model folder
  * (p's, relative to the project root at prefix) in the commit's tree, one line each.  Two
@@ -352,7 +313,7 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
     *out = NULL;
     git_oid *chain = NULL;
     size_t nchain = 0;
-    if (first_parents(mdc_repo_git(repo), rev ? rev : "HEAD", &chain, &nchain, err) < 0) return -1;
+    if (mdc_repo_first_parents(&chain, &nchain, repo, rev ? rev : "HEAD", err) < 0) return -1;
 
     /* Stretches need a compilation to share (else each first commit would parse every
      * file); without one, or with one core, a single stretch walks the whole chain. */

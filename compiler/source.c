@@ -14,6 +14,7 @@
  * itself, because neither git's tree order nor readdir order is bytewise.
  */
 #include "source.h"
+#include "source_loose.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,6 +188,10 @@ int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err)
         goto done;
     }
     mdc_buf_free(&path);
+    if (mdc_loose_guard_install(git) < 0) {
+        mdc_error_set(err, "cannot open the object database of %s: %s", real, git_msg());
+        goto done;
+    }
     if (git_repository_is_bare(git) || !git_repository_workdir(git)) {
         mdc_error_set(err, "the repository at %s is bare; mdc needs a work tree",
                       git_repository_path(git));
@@ -281,8 +286,11 @@ int mdc_repo_reopen(mdc_repo **out, const mdc_repo *src, mdc_error *err)
 {
     *out = NULL;
     git_repository *git = NULL;
-    if (git_repository_open_ext(&git, src->workdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+    if (git_repository_open_ext(&git, src->workdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+        mdc_loose_guard_install(git) < 0) {
+        git_repository_free(git);
         return mdc_error_set(err, "cannot open the repository at %s: %s", src->workdir, git_msg());
+    }
     mdc_repo *r = calloc(1, sizeof *r);
     if (!r) {
         git_repository_free(git);
@@ -329,60 +337,142 @@ static int open_index(git_index **out, mdc_repo *repo, mdc_error *err)
     return 0;
 }
 
+/* True when the repository has no commit at all: HEAD is unborn and no reference exists
+ * (git_repository_is_empty() in libgit2 1.5 knows only a HEAD on "master"). */
+static bool no_commits(git_repository *git)
+{
+    if (git_repository_head_unborn(git) != 1) return false;
+    git_reference_iterator *it = NULL;
+    git_reference *ref = NULL;
+    if (git_reference_iterator_new(&it, git) < 0) return false;
+    bool none = git_reference_next(&ref, it) == GIT_ITEROVER;
+    git_reference_free(ref);
+    git_reference_iterator_free(it);
+    return none;
+}
+
+/* The message for a revision that does not resolve (e: libgit2's code). */
+static int rev_error(git_repository *git, const char *rev, int e, mdc_error *err)
+{
+    char why[512]; /* libgit2's message, before the calls below replace it */
+    snprintf(why, sizeof why, "%s", git_msg());
+    if (e == GIT_EAMBIGUOUS)
+        return mdc_error_set(err, "ambiguous revision '%s'; use more characters of the id", rev);
+    if (no_commits(git))
+        return mdc_error_set(err,
+                             "no commits yet: revision '%s' does not exist in a repository "
+                             "without commits (commit the definitions first; `mdc check` "
+                             "reads the working tree)",
+                             rev);
+    if (git_repository_head_unborn(git) == 1 &&
+        (strncmp(rev, "HEAD", 4) == 0 || rev[0] == '@'))
+        return mdc_error_set(err, "no commits yet on the current branch: revision '%s' does "
+                                  "not exist", rev);
+    if (git_repository_is_shallow(git) == 1) {
+        /* Name a fetch that works: `origin/main` is fetched as `origin main`; a relative
+         * revision (HEAD~3, x^) only by deepening. */
+        char fetch[300] = "";
+        const char *slash = strchr(rev, '/');
+        if (strpbrk(rev, "~^@:") == NULL) {
+            if (slash && slash != rev && slash[1])
+                snprintf(fetch, sizeof fetch, " or `git fetch %.*s %s`", (int)(slash - rev), rev,
+                         slash + 1);
+            else
+                snprintf(fetch, sizeof fetch, " or `git fetch origin %s`", rev);
+        }
+        return mdc_error_set(err,
+                             "revision '%s' is not in this clone (it is shallow); fetch it, e.g. "
+                             "`git fetch --deepen=50 origin`%s, or in GitHub Actions set "
+                             "`fetch-depth: 0` on actions/checkout",
+                             rev, fetch);
+    }
+    if (e == GIT_ENOTFOUND || e == GIT_EINVALIDSPEC)
+        return mdc_error_set(err, "unknown revision '%s'", rev);
+    return mdc_error_set(err, "cannot resolve revision '%s': %s", rev, why);
+}
+
+int mdc_repo_commit(struct git_commit **out, mdc_repo *repo, const char *rev, mdc_error *err)
+{
+    git_object *obj = NULL;
+    *out = NULL;
+    if (!rev || !*rev) return mdc_error_set(err, "no revision given");
+    int e = git_revparse_single(&obj, repo->git, rev);
+    if (e < 0) return rev_error(repo->git, rev, e, err);
+    e = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT);
+    git_object_free(obj);
+    if (e < 0) {
+        *out = NULL;
+        return mdc_error_set(err, "revision '%s' is not a commit", rev);
+    }
+    return 0;
+}
+
+int mdc_repo_first_parents(struct git_oid **out, size_t *n, mdc_repo *repo, const char *rev,
+                           mdc_error *err)
+{
+    git_commit *c = NULL;
+    git_oid *v = NULL;
+    size_t cap = 64;
+    int rc = -1;
+    *out = NULL;
+    *n = 0;
+    if (mdc_repo_commit(&c, repo, rev, err) < 0) goto done;
+    v = malloc(cap * sizeof *v);
+    if (!v) abort();
+    while (c) {
+        if (*n == cap) {
+            cap *= 2;
+            git_oid *nv = realloc(v, cap * sizeof *v);
+            if (!nv) abort();
+            v = nv;
+        }
+        git_oid_cpy(&v[(*n)++], git_commit_id(c));
+        git_commit *parent = NULL;
+        if (git_commit_parentcount(c) > 0 && git_commit_parent(&parent, c, 0) < 0) {
+            char id[41], pid[41];
+            git_oid_tostr(id, sizeof id, git_commit_id(c));
+            git_oid_tostr(pid, sizeof pid, git_commit_parent_id(c, 0));
+            if (git_repository_is_shallow(repo->git) == 1)
+                mdc_error_set(err,
+                              "the history of '%s' is cut at commit %.12s: this clone is "
+                              "shallow, and derived versions need the whole first-parent "
+                              "history; run `git fetch --unshallow` (in GitHub Actions set "
+                              "`fetch-depth: 0` on actions/checkout), or build with "
+                              "--no-history",
+                              rev, id);
+            else
+                mdc_error_set(err, "cannot read commit %s (the first parent of %.12s): %s", pid,
+                              id, git_msg());
+            goto done;
+        }
+        git_commit_free(c);
+        c = parent;
+    }
+    for (size_t i = 0; i < *n / 2; i++) {
+        git_oid t = v[i];
+        v[i] = v[*n - 1 - i];
+        v[*n - 1 - i] = t;
+    }
+    *out = v;
+    v = NULL;
+    rc = 0;
+done:
+    if (rc < 0) *n = 0;
+    git_commit_free(c);
+    free(v);
+    return rc;
+}
+
 static int resolve_rev(mdc_state *st, const char *rev, mdc_error *err)
 {
     struct mdc_state_impl *im = st->impl;
-    git_repository *git = im->repo->git;
-    git_object *obj = NULL, *peeled = NULL;
-    int rc = -1;
-
-    if (!rev || !*rev) return mdc_error_set(err, "no revision given");
-
-    int e = git_revparse_single(&obj, git, rev);
-    if (e == GIT_EAMBIGUOUS) {
-        mdc_error_set(err, "ambiguous revision '%s'; use more characters of the id", rev);
-        goto done;
-    }
-    if (e < 0) {
-        if (git_repository_is_shallow(git) == 1) {
-            /* Name a fetch that works: `origin/main` is fetched as `origin main`; a
-             * relative revision (HEAD~3, x^) only by deepening. */
-            char fetch[300] = "";
-            const char *slash = strchr(rev, '/');
-            if (strpbrk(rev, "~^@:") == NULL) {
-                if (slash && slash != rev && slash[1])
-                    snprintf(fetch, sizeof fetch, " or `git fetch %.*s %s`", (int)(slash - rev), rev,
-                             slash + 1);
-                else
-                    snprintf(fetch, sizeof fetch, " or `git fetch origin %s`", rev);
-            }
-            mdc_error_set(err,
-                          "revision '%s' is not in this clone (it is shallow); fetch it, e.g. "
-                          "`git fetch --deepen=50 origin`%s, or in GitHub Actions set "
-                          "`fetch-depth: 0` on actions/checkout",
-                          rev, fetch);
-        } else
-            mdc_error_set(err, "unknown revision '%s'", rev);
-        goto done;
-    }
-    if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
-        mdc_error_set(err, "revision '%s' is not a commit", rev);
-        goto done;
-    }
-    im->commit = (git_commit *)peeled;
-    peeled = NULL;
-    if (git_commit_tree(&im->tree, im->commit) < 0) {
-        mdc_error_set(err, "cannot read the tree of revision '%s': %s", rev, git_msg());
-        goto done;
-    }
+    if (mdc_repo_commit(&im->commit, im->repo, rev, err) < 0) return -1;
+    if (git_commit_tree(&im->tree, im->commit) < 0)
+        return mdc_error_set(err, "cannot read the tree of revision '%s': %s", rev, git_msg());
     git_oid_tostr(st->commit, sizeof st->commit, git_commit_id(im->commit));
     git_oid_tostr(st->tree, sizeof st->tree, git_tree_id(im->tree));
     st->commit_time = (int64_t)git_commit_time(im->commit);
-    rc = 0;
-done:
-    git_object_free(peeled);
-    git_object_free(obj);
-    return rc;
+    return 0;
 }
 
 int mdc_state_open(mdc_state **out, mdc_repo *repo, mdc_state_kind kind, const char *rev,
@@ -1252,7 +1342,7 @@ int mdc_reader_open(mdc_reader **out, mdc_state *st, mdc_error *err)
     } else {
         const char *wd = st->impl->repo->workdir;
         if (git_repository_open_ext(&r->git, wd, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
-            git_repository_odb(&r->odb, r->git) < 0) {
+            mdc_loose_guard_install(r->git) < 0 || git_repository_odb(&r->odb, r->git) < 0) {
             mdc_error_set(err, "cannot open the repository at %s: %s", wd, git_msg());
             mdc_reader_free(r);
             return -1;

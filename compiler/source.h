@@ -25,6 +25,8 @@
 #include "../model/error.h"
 
 typedef struct mdc_repo mdc_repo;
+struct git_commit;
+struct git_oid;
 
 typedef enum mdc_state_kind { MDC_STATE_WORKTREE, MDC_STATE_INDEX, MDC_STATE_REV } mdc_state_kind;
 
@@ -72,6 +74,24 @@ const char *mdc_repo_prefix(const mdc_repo *repo); /* project root relative to t
                                                       "" or "sub/dir/" */
 const char *mdc_repo_workdir(const mdc_repo *repo); /* absolute work tree, with trailing '/' */
 struct git_repository *mdc_repo_git(const mdc_repo *repo);
+
+/*
+ * Resolves rev ("HEAD", "main~2", a sha, a tag) to a commit, which the caller frees with
+ * git_commit_free.  Fails (-1) with a message that says what is wrong: "no commits yet" in
+ * a repository without commits, how to fetch a revision missing from a shallow clone, an
+ * ambiguous or unknown revision, one that is not a commit.
+ */
+int mdc_repo_commit(struct git_commit **out, mdc_repo *repo, const char *rev, mdc_error *err);
+
+/*
+ * The first-parent chain from rev back to the root commit, oldest first, into *out (the
+ * caller frees it) and *n.  A chain cut short -- a shallow clone's boundary, or a parent
+ * that cannot be read -- fails (-1) rather than passing the oldest commit read for the
+ * first one: versions derived from a cut history would be wrong.  The shallow case names
+ * `git fetch --unshallow`.
+ */
+int mdc_repo_first_parents(struct git_oid **out, size_t *n, mdc_repo *repo, const char *rev,
+                           mdc_error *err);
 
 /*
  * Opens a state.  rev is used for MDC_STATE_REV only ("HEAD", "main~2", a sha, a tag).

@@ -4,7 +4,7 @@
 #   scripts/deps.sh --test   also what the test suite uses (clang/libFuzzer, PostgreSQL server,
 #                            python3, xxhsum)
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config git libgit2-dev libyaml-dev libsqlite3-dev libxxhash-dev)
+pkgs=(build-essential cmake pkg-config git libgit2-dev libyaml-dev libsqlite3-dev libxxhash-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(clang libclang-rt-14-dev xxhash python3 postgresql sqlite3 time)
 fi

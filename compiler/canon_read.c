@@ -189,22 +189,33 @@ static int meta(rd *r, const mdc_value *v, const mdc_value **out)
 
 static const char *const action_words[] = {"no_action", "restrict", "cascade", "set_null", "set_default"};
 
-/* Integer literals of float fields were written as plain digits: read them as floats,
- * as the loader stores them (the diff compares value kinds). */
-static void coerce_default(rd *r, mdc_value *v, const mdc_type *t)
+/*
+ * default := null | LITERAL of the field's type, as the loader stores it:
+ *   json          any JSON value ({} [] and nesting included: the loader takes any YAML)
+ *   T[]           a list of literals of T
+ *   other types   a scalar (bool, number or string; decimals are strings)
+ * Integer literals of float fields were written as plain digits: they are read as floats,
+ * as the loader stores them (the diff compares value kinds).
+ */
+static int check_default(rd *r, mdc_value *v, const mdc_type *t)
 {
-    if (!v) return;
-    if (v->kind == MDC_V_SEQ && t->array) {
+    if (t->array) {
+        if (v->kind != MDC_V_SEQ) return bad(r, "\"default\" of a %s field must be a list", mdc_type_canonical(r->a, t));
         mdc_type elem = *t;
         elem.array = false;
-        for (size_t i = 0; i < v->n; i++) coerce_default(r, v->items[i], &elem);
-        return;
+        for (size_t i = 0; i < v->n; i++)
+            if (check_default(r, v->items[i], &elem)) return -1;
+        return 0;
     }
-    if (!t->array && (t->base == MDC_T_FLOAT32 || t->base == MDC_T_FLOAT64) && v->kind == MDC_V_INT) {
+    if (t->base == MDC_T_JSON) return 0;
+    if (v->kind == MDC_V_SEQ || v->kind == MDC_V_MAP || v->kind == MDC_V_NULL)
+        return bad(r, "\"default\" of a %s field must be a literal", mdc_type_canonical(r->a, t));
+    if ((t->base == MDC_T_FLOAT32 || t->base == MDC_T_FLOAT64) && v->kind == MDC_V_INT) {
         v->kind = MDC_V_FLOAT;
         v->f = (double)v->i;
         v->i = 0;
     }
+    return 0;
 }
 
 static int read_field(rd *r, const mdc_value *v, mdc_field *f)
@@ -221,9 +232,8 @@ static int read_field(rd *r, const mdc_value *v, mdc_field *f)
 
     const mdc_value *d = mdc_json_get(v, "default");
     if (d->kind != MDC_V_NULL) {
-        if (d->kind == MDC_V_MAP) return bad(r, "\"default\" must be a literal");
+        if (check_default(r, (mdc_value *)d, &f->type)) return -1;
         f->default_value = d;
-        coerce_default(r, (mdc_value *)d, &f->type);
     }
     const mdc_value *dx = mdc_json_get(v, "default_expr");
     if (dx->kind == MDC_V_STRING) {

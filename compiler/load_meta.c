@@ -239,3 +239,12 @@ void mdc_load_contract_body(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *ro
     if (!k->consumer) k->consumer = "";
     if (!k->model) k->model = "";
 }
+
+const char *const *mdc_load_meta_keys(const char *object, size_t *n)
+{
+    *n = 0;
+    if (strcmp(object, "source") == 0) return *n = COUNT(source_keys), source_keys;
+    if (strcmp(object, "entity") == 0) return *n = COUNT(entity_keys), entity_keys;
+    if (strcmp(object, "contract") == 0) return *n = COUNT(contract_keys), contract_keys;
+    return NULL;
+}

@@ -595,8 +595,9 @@ static void load_field_simple_keys(const mload *L, mdc_field *f, const mdc_ynode
     if ((n = mdc_lget(map, "renamed_from", NULL)))
         f->renamed_from =
             mdc_lname(c, n, MDC_NAME_FIELD, fmt(L, "`renamed_from` of field `%s`", f->name));
+    /* `meta: {}` is no meta (both are written {}, and read back as absent) */
     if ((n = mdc_lget(map, "meta", NULL)) &&
-        mdc_lexpect_map(c, n, fmt(L, "`meta` of field `%s`", f->name)))
+        mdc_lexpect_map(c, n, fmt(L, "`meta` of field `%s`", f->name)) && n->n)
         f->meta = mdc_lvalue(c->a, n);
     if ((n = mdc_lget(map, "references", NULL))) load_references(L, f, n);
 }
@@ -1029,8 +1030,8 @@ static void load_model_attrs(mload *L, mdc_doc *doc, const mdc_ynode *root)
         m->tags = mdc_lstring_list(c, n, "`tags`", &m->ntags, NULL);
         m->ntags = mdc_sort_unique(m->tags, NULL, m->ntags);
     }
-    if ((n = mdc_lget(root, "meta", NULL)) && mdc_lexpect_map(c, n, "`meta`"))
-        m->meta = mdc_lvalue(c->a, n);
+    if ((n = mdc_lget(root, "meta", NULL)) && mdc_lexpect_map(c, n, "`meta`") && n->n)
+        m->meta = mdc_lvalue(c->a, n); /* `meta: {}` is no meta, as for fields */
     if ((n = mdc_lget(root, "renamed_from", NULL)))
         m->renamed_from = mdc_lname(c, n, MDC_NAME_MODEL, "`renamed_from`");
 }
@@ -1074,4 +1075,24 @@ void mdc_load_model_body(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *root)
                      "model `%s` has no primary key; mark a field `primary_key: true` or list "
                      "the key columns in `primary_key: [...]`",
                      doc->name);
+}
+
+const char *const *mdc_load_model_keys(const char *object, size_t *n)
+{
+    static const struct {
+        const char *object;
+        const char *const *keys;
+        size_t n;
+    } catalog[] = {
+        {"model", model_keys, COUNT(model_keys)},   {"field", field_keys, COUNT(field_keys)},
+        {"index", index_keys, COUNT(index_keys)},   {"check", check_keys, COUNT(check_keys)},
+        {"default_expr", custom_expr_keys, COUNT(custom_expr_keys)},
+    };
+    for (size_t i = 0; i < COUNT(catalog); i++)
+        if (strcmp(object, catalog[i].object) == 0) {
+            *n = catalog[i].n;
+            return catalog[i].keys;
+        }
+    *n = 0;
+    return NULL;
 }

@@ -277,3 +277,9 @@ mdc_project *mdc_load_project(mdc_arena *a, const char *path, const mdc_ynode *r
     if ((n = mdc_lget(root, "rules", NULL))) read_rules(&c, p, n);
     return p;
 }
+
+const char *const *mdc_load_project_keys(size_t *n)
+{
+    *n = COUNT(project_keys);
+    return project_keys;
+}

@@ -393,6 +393,13 @@ static mdc_value *scalar_value(mdc_arena *a, const mdc_ynode *n)
         v->kind = MDC_V_INT;
     } else if (mdc_yscalar_float(n, &v->f)) {
         v->kind = MDC_V_FLOAT;
+        /* 1.0 and -0.0 are written 1 and 0 (RFC 8785), and read back as integers from a
+         * recorded state: store them as those integers, so that both compare equal. */
+        if (v->f >= -9223372036854775808.0 && v->f < 9223372036854775808.0 && v->f == (double)(int64_t)v->f) {
+            v->i = (int64_t)v->f;
+            v->f = 0;
+            v->kind = MDC_V_INT;
+        }
     } else {
         return string_value(a, n->str, n->str ? n->len : 0);
     }

@@ -190,6 +190,14 @@ size_t mdc_sort_unique(const char **v, mdc_loc *locs, size_t n);
 /* ASCII case-insensitive equality (SQLite column names are case-insensitive). */
 bool mdc_lsame_ci(const char *a, const char *b);
 
+/* The keys the loader accepts in one kind of object, for tests that must cover every key
+ * (a key added to the loader fails them until it has a case): object "model", "field",
+ * "index", "check", "default_expr" (load_model.c); "source", "entity", "contract"
+ * (load_meta.c); the project file's top level (load_project.c).  NULL for another name. */
+const char *const *mdc_load_model_keys(const char *object, size_t *n);
+const char *const *mdc_load_meta_keys(const char *object, size_t *n);
+const char *const *mdc_load_project_keys(size_t *n);
+
 /* ------------------------------------------------------------------ kind loaders */
 
 /* The body of each kind (load_model.c, load_meta.c): reads every key of root except the

@@ -3,31 +3,26 @@
  *
  * Per dialect of mdc.yaml (or --dialect):
  *
- *   migrations/<dialect>/NNNN_*.sql (working tree) -> newest file -> its `-- mdc:state` line
+ *   lock the migrations folder (shared; exclusive with --write)
+ *   migrations/<dialect>/ -> its chain verified (migrations_dir.h: NNNN_*.sql + mdc.sum)
+ *     -> newest file -> its `-- mdc:state` line
  *     -> registry (compiler/canon_read.h, checksums verified) = from-state
  *   working tree or --to REV -> compile = to-state
- *   diff -> risk gate -> SQL (emit/sql.h) -> stdout, or a new file + mdc.sum (--write)
+ *   diff -> risk gate -> SQL (emit/sql.h) -> stdout, or a new file appended to the chain
+ *     (--write), whose recorded state must read back as the to-state before it is published
  *
- * mdc.sum: one line per migration file in number order, `NAME HASH`, where HASH is
- * XXH3-128 of (the previous line's HASH as 32 hex digits + the file's bytes); the first
- * file chains from the empty string.  An edited old file changes every later hash, and two
- * branches that add the same number conflict on the same line in git.
- *
- * Files are written atomically: the text goes to a temporary file in the same folder,
- * which is then hard-linked to its final name (failing if that name exists: a migration
- * file is never overwritten) or, for mdc.sum, renamed over it.
+ * A chain that does not verify (an edited file, two files with one number, a gap, a file
+ * without its mdc.sum line, ...) is reported file by file; --check then fails (exit 1), and
+ * --write and printing refuse (exit 1): a migration is never written on top of it, and
+ * mdc.sum is never rewritten, only appended to.
  */
 #define _GNU_SOURCE /* asprintf */
 #include "cmd_migrate.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../emit/report.h"
@@ -37,6 +32,7 @@
 #include "canon_read.h"
 #include "compile.h"
 #include "diff.h"
+#include "migrations_dir.h"
 
 static const char usage[] =
     "usage: mdc migrate [--dialect postgres|sqlite] [--to REV] [--write | --check]\n"
@@ -54,152 +50,6 @@ typedef struct opts {
     bool write, check, down;
     int max_risk; /* -1: mdc.yaml's */
 } opts;
-
-/* ------------------------------------------------------------------ files */
-
-static int read_file(const char *path, mdc_buf *out)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    char buf[65536];
-    ssize_t n;
-    mdc_buf_clear(out);
-    while ((n = read(fd, buf, sizeof buf)) > 0) mdc_buf_put(out, buf, (size_t)n);
-    close(fd);
-    if (!out->ptr) mdc_buf_put(out, "", 0);
-    return n < 0 ? -1 : 0;
-}
-
-static bool is_migration_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 10 || strcmp(s + n - 4, ".sql") != 0) return false;
-    for (int i = 0; i < 4; i++)
-        if (s[i] < '0' || s[i] > '9') return false;
-    return s[4] == '_';
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The migration files of a folder, sorted; *n = 0 when the folder does not exist. */
-static char **list_migrations(const char *dir, size_t *n)
-{
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) return NULL;
-    char **v = NULL;
-    size_t cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!is_migration_name(e->d_name)) continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 16;
-            char **nv = realloc(v, cap * sizeof *v);
-            if (!nv) break;
-            v = nv;
-        }
-        v[(*n)++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (*n > 1) qsort(v, *n, sizeof *v, cmp_str);
-    return v;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) free(v[i]);
-    free(v);
-}
-
-/* The mdc.sum text the files of dir chain to. */
-static int sum_text(const char *dir, char **files, size_t n, mdc_buf *out)
-{
-    char prev[33] = "";
-    mdc_buf content = MDC_BUF_INIT, data = MDC_BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        char *path = NULL;
-        if (asprintf(&path, "%s/%s", dir, files[i]) < 0) return -1;
-        int rc = read_file(path, &content);
-        free(path);
-        if (rc < 0) {
-            mdc_buf_free(&content);
-            mdc_buf_free(&data);
-            return -1;
-        }
-        mdc_buf_clear(&data);
-        mdc_buf_puts(&data, prev);
-        mdc_buf_put(&data, content.ptr, content.len);
-        mdc_xxh128_hex(data.ptr, data.len, prev);
-        mdc_buf_printf(out, "%s %s\n", files[i], prev);
-    }
-    mdc_buf_free(&content);
-    mdc_buf_free(&data);
-    if (!out->ptr) mdc_buf_put(out, "", 0);
-    return 0;
-}
-
-/* Writes text to dir/name atomically; never replaces an existing file unless replace. */
-static int write_atomic(const char *dir, const char *name, const char *text, size_t len, bool replace)
-{
-    char *tmp = NULL, *final = NULL;
-    int rc = -1, fd = -1;
-    if (asprintf(&tmp, "%s/.%s.tmp-XXXXXX", dir, name) < 0) return -1;
-    if (asprintf(&final, "%s/%s", dir, name) < 0) goto done;
-    fd = mkstemp(tmp);
-    if (fd < 0) goto done;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w <= 0) goto done;
-        off += (size_t)w;
-    }
-    mode_t um = umask(0);
-    umask(um);
-    if (fchmod(fd, 0666 & ~um) < 0 || fsync(fd) < 0) goto done;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto done;
-    }
-    fd = -1;
-    if (replace) {
-        if (rename(tmp, final) < 0) goto done;
-    } else {
-        if (link(tmp, final) < 0) goto done; /* EEXIST: never overwrite a migration */
-        unlink(tmp);
-    }
-    rc = 0;
-done:
-    if (fd >= 0) close(fd);
-    if (rc < 0 && tmp) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-    }
-    free(tmp);
-    free(final);
-    return rc;
-}
-
-static int mkdirs(const char *path)
-{
-    char *p = strdup(path);
-    if (!p) return -1;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    int rc = mkdir(p, 0777) < 0 && errno != EEXIST ? -1 : 0;
-    free(p);
-    return rc;
-}
 
 /* ------------------------------------------------------------------ slugs */
 
@@ -282,10 +132,8 @@ static char *make_slug(const mdc_diff *df, bool first)
 
 typedef struct dialect_run {
     mdc_dialect d;
-    char *dir;            /* absolute folder */
     const char *rel_dir;  /* for messages: migrations/postgres */
-    char **files;
-    size_t nfiles;
+    mdc_chain chain;      /* the folder's files and mdc.sum, verified */
     mdc_registry *base;   /* recorded state of the newest file (or an empty registry) */
     const char *prev_version; /* registry version recorded by the newest file, or NULL */
     char *state_json;     /* the recorded state's JSON text (malloc), or NULL */
@@ -303,28 +151,19 @@ static const char *recorded_version(mdc_arena *a, const char *text)
     return mdc_strndup(a, p, (size_t)(e - p));
 }
 
-/* Reads the state recorded by r's newest file.  The dialect folders usually record the same
- * state: when `other` (an earlier run, or NULL) read the same text, its registry is reused
- * instead of parsing and checksumming the whole registry once more. */
+/* Reads the state recorded by the newest file of r's verified chain.  The dialect folders
+ * usually record the same state: when `other` (an earlier run, or NULL) read the same text,
+ * its registry is reused instead of parsing and checksumming the whole registry once more. */
 static int load_base(mdc_arena *a, dialect_run *r, const dialect_run *other, mdc_error *err)
 {
     r->base = mdc_new(a, mdc_registry);
-    if (!r->nfiles) return 0;
-    const char *newest = r->files[r->nfiles - 1];
-    char *path = NULL;
-    if (asprintf(&path, "%s/%s", r->dir, newest) < 0) return mdc_error_set(err, "out of memory");
-    mdc_buf text = MDC_BUF_INIT;
-    int rc = read_file(path, &text);
-    free(path);
-    if (rc < 0) {
-        mdc_buf_free(&text);
-        return mdc_error_set(err, "cannot read %s/%s: %s", r->rel_dir, newest, strerror(errno));
-    }
+    const mdc_chain *c = &r->chain;
+    if (!c->nfiles) return 0;
+    const char *newest = c->files[c->nfiles - 1];
     char *json = NULL;
     size_t jlen = 0;
-    int found = mdc_sql_find_state(text.ptr, text.len, &json, &jlen);
-    r->prev_version = recorded_version(a, text.ptr);
-    mdc_buf_free(&text);
+    int found = mdc_sql_find_state(c->newest_text, c->newest_len, &json, &jlen);
+    r->prev_version = recorded_version(a, c->newest_text);
     if (found <= 0) {
         free(json);
         return mdc_error_set(err, "%s/%s: no recorded registry state (the `-- mdc:state` line) %s", r->rel_dir,
@@ -340,20 +179,45 @@ static int load_base(mdc_arena *a, dialect_run *r, const dialect_run *other, mdc
     return mdc_canon_read_state(&r->base, a, json, jlen, rel, err);
 }
 
-static int check_sum(dialect_run *r, bool *ok, mdc_error *err)
+/* What a new migration must read back as before --write publishes it (finding: a state the
+ * reader refuses would end the chain).  The dialects record the same state: the JSON that
+ * read back last is kept, so the second dialect's is compared, not parsed again. */
+typedef struct readback {
+    mdc_arena *a;
+    const char *path;     /* migrations/postgres/0002_x.sql, for the reader's messages */
+    const char *checksum; /* the to-state's registry checksum */
+    char *json;           /* the last state JSON that read back (malloc), or NULL */
+    size_t len;
+} readback;
+
+static int reads_back(void *ctx, const char *text, size_t len, mdc_error *err)
 {
-    mdc_buf want = MDC_BUF_INIT, have = MDC_BUF_INIT;
-    if (sum_text(r->dir, r->files, r->nfiles, &want) < 0) {
-        mdc_buf_free(&want);
-        return mdc_error_set(err, "cannot read the migrations of %s", r->rel_dir);
+    readback *rb = ctx;
+    char *json = NULL;
+    size_t jlen = 0;
+    int found = mdc_sql_find_state(text, len, &json, &jlen);
+    if (found <= 0) {
+        free(json);
+        return mdc_error_set(err, "%s: no recorded registry state (the `-- mdc:state` line) %s", rb->path,
+                             found < 0 ? "is malformed" : "was found");
     }
-    char *path = NULL;
-    if (asprintf(&path, "%s/mdc.sum", r->dir) < 0) return -1;
-    bool exists = read_file(path, &have) == 0;
-    free(path);
-    *ok = exists ? have.len == want.len && memcmp(have.ptr, want.ptr, want.len) == 0 : r->nfiles == 0;
-    mdc_buf_free(&want);
-    mdc_buf_free(&have);
+    if (rb->json && rb->len == jlen && memcmp(rb->json, json, jlen) == 0) {
+        free(json);
+        return 0;
+    }
+    mdc_registry *reg = NULL;
+    if (mdc_canon_read_state(&reg, rb->a, json, jlen, rb->path, err) < 0) {
+        free(json);
+        return -1;
+    }
+    if (strcmp(reg->checksum, rb->checksum) != 0) {
+        free(json);
+        return mdc_error_set(err, "%s: the recorded state reads back as registry %s, not %s", rb->path,
+                             reg->checksum, rb->checksum);
+    }
+    free(rb->json);
+    rb->json = json;
+    rb->len = jlen;
     return 0;
 }
 
@@ -419,7 +283,10 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
     mdc_buf out = MDC_BUF_INIT;
     dialect_run runs[2];
     size_t nruns = 0;
+    int lockfd = -1;
+    readback rb = {a, NULL, NULL, NULL, 0};
     memset(runs, 0, sizeof runs);
+    runs[0].chain.fd = runs[1].chain.fd = -1;
 
     if (mdc_repo_open(&repo, g->dir, &err) < 0) {
         rc = mdc_fail("%s", err.msg);
@@ -445,6 +312,12 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
     mdc_risk max_risk = o.max_risk >= 0 ? (mdc_risk)o.max_risk : proj->max_risk;
     double t0 = mdc_now_ms(); /* MDC_TIMING: reading the recorded states, then each dialect's SQL */
 
+    /* the chains: locked, read and verified before anything is read from them */
+    const char *mig_root = proj->migrations ? proj->migrations : "migrations";
+    if (mdc_migrations_lock(&lockfd, mdc_repo_root(repo), mig_root, o.write, &err) < 0) {
+        rc = mdc_fail("%s", err.msg);
+        goto done;
+    }
     for (int d = 0; d < 2; d++) {
         mdc_dialect dl = d == 0 ? MDC_DIALECT_POSTGRES : MDC_DIALECT_SQLITE;
         bool on = dl == MDC_DIALECT_POSTGRES ? proj->dialect_postgres : proj->dialect_sqlite;
@@ -452,10 +325,30 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
         if (!on) continue;
         dialect_run *r = &runs[nruns++];
         r->d = dl;
-        r->rel_dir = mdc_printf(a, "%s/%s", proj->migrations ? proj->migrations : "migrations", mdc_dialect_name(dl));
-        if (asprintf(&r->dir, "%s/%s", mdc_repo_root(repo), r->rel_dir) < 0) goto done;
-        r->files = list_migrations(r->dir, &r->nfiles);
-        if (load_base(a, r, nruns > 1 ? &runs[0] : NULL, &err) < 0) {
+        r->rel_dir = mdc_printf(a, "%s/%s", mig_root, mdc_dialect_name(dl));
+        if (mdc_chain_read(&r->chain, lockfd, mdc_dialect_name(dl), r->rel_dir, o.write, &err) < 0) {
+            rc = mdc_fail("%s", err.msg);
+            goto done;
+        }
+    }
+    bool broken = false;
+    for (size_t i = 0; i < nruns; i++) {
+        const dialect_run *r = &runs[i];
+        if (!r->chain.nproblems) continue;
+        fwrite(r->chain.problems.ptr, 1, r->chain.problems.len, stderr);
+        if (!o.check)
+            fprintf(stderr, "mdc: %s: the migration chain does not verify; %s\n", r->rel_dir,
+                    o.write ? "nothing written" : "no migration");
+        broken = true;
+    }
+    if (broken && !o.check) {
+        rc = 1;
+        goto done;
+    }
+    for (size_t i = 0; i < nruns; i++) {
+        dialect_run *r = &runs[i];
+        if (r->chain.nproblems) continue; /* --check: reported above; its newest state is not trusted */
+        if (load_base(a, r, i ? &runs[0] : NULL, &err) < 0) {
             fprintf(stderr, "mdc: %s\n", err.msg);
             rc = 1;
             goto done;
@@ -463,21 +356,12 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
     }
 
     mdc_phase("from-state", &t0);
-    rc = 0;
+    rc = broken ? 1 : 0;
     for (size_t i = 0; i < nruns; i++) {
         dialect_run *r = &runs[i];
         const char *dname = mdc_dialect_name(r->d);
         if (o.check) {
-            bool ok = false;
-            if (check_sum(r, &ok, &err) < 0) {
-                rc = mdc_fail("%s", err.msg);
-                goto done;
-            }
-            if (!ok) {
-                fprintf(stderr, "mdc: %s/mdc.sum does not match the migration files (a migration was edited, or two "
-                                "branches added the same number)\n", r->rel_dir);
-                rc = 1;
-            }
+            if (r->chain.nproblems) continue;
             const char *have = r->base->project ? r->base->checksum : "";
             if (strcmp(have, hreg->checksum) != 0) {
                 fprintf(stderr, "mdc: %s: models are ahead of migrations: run mdc migrate --write\n", r->rel_dir);
@@ -497,7 +381,7 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
         if (dd.errors) {
             print_diags(&dd, repo);
             fprintf(stderr, "mdc: %s: the changes since %s have errors; no migration\n", r->rel_dir,
-                    r->nfiles ? r->files[r->nfiles - 1] : "the empty registry");
+                    r->chain.nfiles ? r->chain.files[r->chain.nfiles - 1] : "the empty registry");
             mdc_diags_release(&dd);
             rc = 1;
             continue;
@@ -522,7 +406,7 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
         }
 
         unsigned next = 1;
-        if (r->nfiles) next = (unsigned)atoi(r->files[r->nfiles - 1]) + 1;
+        if (r->chain.nfiles) next = (unsigned)atoi(r->chain.files[r->chain.nfiles - 1]) + 1;
         if (next > 9999) {
             rc = mdc_fail("%s: no migration numbers left", r->rel_dir);
             goto done;
@@ -567,37 +451,30 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
             mdc_buf_free(&sql);
             continue;
         }
-        if (mkdirs(r->dir) < 0 || write_atomic(r->dir, fname, sql.ptr, sql.len, false) < 0) {
-            int e = errno;
-            mdc_buf_free(&sql);
-            rc = mdc_fail("cannot write %s/%s: %s", r->rel_dir, fname,
-                          e == EEXIST ? "the file exists (a migration is never overwritten)" : strerror(e));
-            goto done;
-        }
+        rb.path = mdc_printf(a, "%s/%s", r->rel_dir, fname);
+        rb.checksum = hreg->checksum;
+        int added = mdc_chain_add(&r->chain, lockfd, dname, fname, sql.ptr, sql.len, reads_back, &rb, &err);
         mdc_buf_free(&sql);
-        /* mdc.sum over every file, the new one included */
-        char **nv = realloc(r->files, (r->nfiles + 1) * sizeof *nv);
-        if (!nv) goto done;
-        r->files = nv;
-        r->files[r->nfiles++] = strdup(fname);
-        mdc_buf sum = MDC_BUF_INIT;
-        if (sum_text(r->dir, r->files, r->nfiles, &sum) < 0 ||
-            write_atomic(r->dir, "mdc.sum", sum.ptr, sum.len, true) < 0) {
-            mdc_buf_free(&sum);
-            rc = mdc_fail("cannot write %s/mdc.sum: %s", r->rel_dir, strerror(errno));
+        if (added > 0) {
+            fprintf(stderr, "mdc: %s\nmdc: %s would not read back (above); nothing written\n", err.msg, rb.path);
+            rc = 1;
+            continue;
+        }
+        if (added < 0) {
+            rc = mdc_fail("%s", err.msg);
             goto done;
         }
-        mdc_buf_free(&sum);
         printf("wrote %s/%s\n", r->rel_dir, fname);
     }
     if (out.len) fwrite(out.ptr, 1, out.len, stdout);
 
 done:
     for (size_t i = 0; i < nruns; i++) {
-        free(runs[i].dir);
         free(runs[i].state_json);
-        free_list(runs[i].files, runs[i].nfiles);
+        mdc_chain_free(&runs[i].chain);
     }
+    free(rb.json);
+    if (lockfd >= 0) close(lockfd); /* unlocks */
     mdc_buf_free(&out);
     mdc_compilation_free(head);
     mdc_repo_free(repo);

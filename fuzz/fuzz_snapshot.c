@@ -8,6 +8,13 @@
  * seed-002 calls.  Seed corpus: fuzz/corpus/snapshot/ (small valid snapshots written by
  * `mdc build`, and mutations of them).
  *
+ * An input that starts with "mdc-yaml\n" is instead a models/ YAML file (as fuzz_front.c
+ * takes it): when it compiles without errors, its snapshot is written by the real writer
+ * and full verification must accept it (the verifier derives every table again from the
+ * canonical JSON, so writer and verifier must agree on every definition the language
+ * allows); then each of TAMPERINGS that changes at least one row is applied to a copy,
+ * and verification must refuse it with MDC_ECORRUPT.  Seeds: fuzz/corpus/snapshot/yaml-*.
+ *
  *   cmake -B build-fuzz -DMDC_FUZZ=ON -DCMAKE_C_COMPILER=clang && cmake --build build-fuzz
  *   build-fuzz/fuzz_snapshot -max_len=262144 fuzz/corpus/snapshot
  */
@@ -18,6 +25,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "compiler/canon.h"
+#include "compiler/load.h"
+#include "compiler/yaml.h"
+#include "emit/snapshot.h"
 #include "mdc/registry.h"
 
 static void touch_model(const mdc_model_info *m)
@@ -92,8 +105,159 @@ static void exercise(mdc_snapshot *s)
     }
 }
 
+/* ------------------------------------------------------------------ YAML mode */
+
+#define FUZZ_ASSERT(c)                                                                        \
+    do {                                                                                      \
+        if (!(c)) abort();                                                                    \
+    } while (0)
+
+static const char YAML_MAGIC[] = "mdc-yaml\n";
+
+/* Each changes a value of one derived table that the canonical JSON determines. */
+static const char *const TAMPERINGS[] = {
+    "UPDATE fields SET type = type || 'x' WHERE name = (SELECT min(name) FROM fields)",
+    "UPDATE fields SET pg_type = pg_type || 'x' WHERE name = (SELECT max(name) FROM fields)",
+    "UPDATE fields SET nullable = 1 - nullable WHERE name = (SELECT min(name) FROM fields)",
+    "UPDATE fields SET primary_key = 1 - primary_key WHERE name = (SELECT max(name) FROM fields)",
+    "UPDATE fields SET default_json = coalesce(default_json || ' ', '0') WHERE name = (SELECT min(name) FROM fields)",
+    "UPDATE fields SET default_expr = coalesce(default_expr || 'x', 'now') WHERE name = (SELECT min(name) FROM fields)",
+    "UPDATE fields SET references_model = coalesce(references_model || 'x', 'Nope') WHERE name = (SELECT min(name) FROM fields)",
+    "UPDATE fields SET position = position + 1000 WHERE name = (SELECT min(name) FROM fields)",
+    "DELETE FROM fields WHERE name = (SELECT max(name) FROM fields)",
+    "INSERT INTO fields SELECT model, name || '_copy', position + 1000, type, pg_type, sqlite_type, nullable, "
+    "default_json, default_expr, primary_key, is_unique, references_model, references_field, on_delete, "
+    "on_update, description, identity FROM fields WHERE name = (SELECT min(name) FROM fields)",
+    "INSERT INTO fields VALUES ('~orphan', 'x', 0, 'int32', 'INTEGER', 'INTEGER', 0, NULL, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0)",
+    "UPDATE indexes SET fields_json = fields_json || ' '",
+    "UPDATE indexes SET is_unique = 1 - is_unique",
+    "INSERT INTO indexes SELECT model, name, position + 1, fields_json, is_unique, where_sql FROM indexes WHERE position = (SELECT max(position) FROM indexes)",
+    "UPDATE unique_constraints SET fields_json = '[]'",
+    "UPDATE foreign_keys SET on_delete = on_delete || 'x'",
+    "INSERT INTO foreign_keys SELECT '~orphan', field, references_model, references_field, on_delete, on_update FROM foreign_keys",
+    "UPDATE checks SET expr = expr || ' '",
+    "DELETE FROM checks",
+    "UPDATE contract_fields SET type = coalesce(type || 'x', 'int32')",
+    "UPDATE contracts SET consumer = consumer || 'x'",
+    "UPDATE ontology_mapping SET source_tables = source_tables || ' '",
+    "UPDATE entities SET description = coalesce(description || 'x', 'x')",
+    "UPDATE sources SET uri = uri || 'x'",
+    "UPDATE data_sources SET uri = uri || 'x'",
+    "UPDATE documents SET structure_checksum = '00000000000000000000000000000000'",
+    "UPDATE documents SET version = version || 'x'",
+    "UPDATE models SET table_key = table_key || 'x'",
+    "UPDATE table_meta SET version = version || 'x'",
+    "UPDATE registry_meta SET value = value || 'x' WHERE key = 'compiled_at'",
+};
+
+static void copy_path(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char b[65536];
+    size_t n;
+    while (in && out && (n = fread(b, 1, sizeof b, in)) > 0)
+        FUZZ_ASSERT(fwrite(b, 1, n, out) == n);
+    if (in) fclose(in);
+    if (out) fclose(out);
+}
+
+/* Compiles one models/ file; returns the snapshot's path in `path` or false. */
+static bool write_yaml_snapshot(const uint8_t *data, size_t size, const char *path)
+{
+    static const char PROJECT_YAML[] = "project: fuzz\n";
+    mdc_arena *a = mdc_arena_new();
+    mdc_diags diags;
+    mdc_diags_init(&diags, a);
+    mdc_yfile pf, yf;
+    mdc_yaml_parse(a, "mdc.yaml", PROJECT_YAML, sizeof PROJECT_YAML - 1, &diags, &pf);
+    FUZZ_ASSERT(pf.ndocs == 1);
+    mdc_project *project = mdc_load_project(a, "mdc.yaml", pf.docs[0].root, &diags);
+    FUZZ_ASSERT(project && diags.n == 0);
+    mdc_yaml_parse(a, "models/fuzz.yaml", (const char *)data, size, &diags, &yf);
+    mdc_doc **docs = malloc((yf.ndocs ? yf.ndocs : 1) * sizeof *docs);
+    FUZZ_ASSERT(docs);
+    size_t ndocs = 0;
+    for (size_t k = 0; k < yf.ndocs; k++) {
+        if (!yf.docs[k].root) continue;
+        mdc_doc *d = mdc_load_document(a, project, "models/fuzz.yaml", &yf.docs[k], &diags);
+        if (!d) continue;
+        d->blob_oid = "";
+        docs[ndocs++] = d;
+    }
+    bool ok = false;
+    if (diags.errors == 0) {
+        /* Registry order: kind, then name (duplicates are errors below). */
+        for (size_t i = 1; i < ndocs; i++)
+            for (size_t k = i; k > 0; k--) {
+                const mdc_doc *x = docs[k - 1], *y = docs[k];
+                int c = x->kind != y->kind ? (x->kind < y->kind ? -1 : 1)
+                                           : strcmp(x->name ? x->name : "", y->name ? y->name : "");
+                if (c <= 0) break;
+                mdc_doc *t = docs[k];
+                docs[k] = docs[k - 1];
+                docs[k - 1] = t;
+            }
+        mdc_registry reg;
+        memset(&reg, 0, sizeof reg);
+        reg.project = project;
+        reg.docs = docs;
+        reg.ndocs = ndocs;
+        mdc_validate(a, &reg, &diags);
+        if (diags.errors == 0) {
+            mdc_canon_registry(a, &reg);
+            mdc_snapshot_info info = {"", "", 1700000000, "fuzz", NULL};
+            mdc_error err = {{0}};
+            ok = mdc_snapshot_write(path, &reg, NULL, &info, &err) == 0;
+        }
+    }
+    free(docs);
+    mdc_diags_release(&diags);
+    mdc_arena_free(a);
+    return ok;
+}
+
+static void yaml_mode(const uint8_t *data, size_t size)
+{
+    char path[] = "/tmp/mdc-fuzz-yaml-XXXXXX", copy[] = "/tmp/mdc-fuzz-yaml-t-XXXXXX";
+    int fd = mkstemp(path), fd2 = mkstemp(copy);
+    if (fd >= 0) close(fd);
+    if (fd2 >= 0) close(fd2);
+    if (fd < 0 || fd2 < 0 || !write_yaml_snapshot(data, size, path)) goto done;
+    mdc_snapshot *s = NULL;
+    int rc = mdc_snapshot_open(&s, path, MDC_OPEN_VERIFY);
+    if (rc != 0) {
+        fprintf(stderr, "fuzz_snapshot: a snapshot the writer wrote is refused: %s\n", mdc_snapshot_errmsg(s));
+        abort();
+    }
+    exercise(s);
+    mdc_snapshot_close(s);
+    for (size_t i = 0; i < sizeof TAMPERINGS / sizeof TAMPERINGS[0]; i++) {
+        copy_path(path, copy);
+        sqlite3 *db = NULL;
+        int changes = 0;
+        if (sqlite3_open(copy, &db) == SQLITE_OK && sqlite3_exec(db, TAMPERINGS[i], NULL, NULL, NULL) == SQLITE_OK)
+            changes = sqlite3_changes(db);
+        sqlite3_close(db);
+        if (changes == 0) continue;
+        s = NULL;
+        rc = mdc_snapshot_open(&s, copy, MDC_OPEN_VERIFY);
+        if (rc != MDC_ECORRUPT) {
+            fprintf(stderr, "fuzz_snapshot: tampering accepted (%d): %s\n", rc, TAMPERINGS[i]);
+            abort();
+        }
+        mdc_snapshot_close(s);
+    }
+done:
+    if (fd >= 0) unlink(path);
+    if (fd2 >= 0) unlink(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (size >= sizeof YAML_MAGIC - 1 && memcmp(data, YAML_MAGIC, sizeof YAML_MAGIC - 1) == 0) {
+        yaml_mode(data + sizeof YAML_MAGIC - 1, size - (sizeof YAML_MAGIC - 1));
+        return 0;
+    }
     char path[] = "/tmp/mdc-fuzz-snapshot-XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) return 0;

@@ -439,6 +439,7 @@ typedef struct ctx {
     char **fk_targets;        /* every references_model, checked after the walk */
     size_t nfk, fkcap;
     rows sources;             /* the data_sources rows derived from the sources */
+    buf last;                 /* the previous document name of the current walk */
 } ctx;
 
 static int bad(ctx *c, const char *what)
@@ -489,11 +490,20 @@ static void v_span(rows *r, const ctx *c, const mdcr_jnode *n)
     v_textn(r, c->j.text + n->start, n->end - n->start);
 }
 
-/* Parses the definition and checks its "kind" and "name". */
+/* Parses the definition and checks its "kind" and "name", and that the walk's names
+ * strictly increase (bytewise): a kind table without its primary key could hold a name
+ * twice, and the grouped cursors rely on that order. */
 static int parse_doc(ctx *c, const char *kind, const char *name, const char *json)
 {
     c->kind = kind;
     c->doc = name;
+    if (c->last.len && strcmp(c->last.p, name) >= 0)
+        return mdcr_fail(c->snap, MDC_ECORRUPT,
+                         "verification failed: %s %.100s: the %ss are not unique names in bytewise order",
+                         kind, name, kind);
+    c->last.len = 0;
+    puts_(&c->last, name);
+    if (c->last.oom) return mdcr_fail(c->snap, MDC_ENOMEM, "out of memory");
     if (mdcr_json_parse(&c->j, json, strlen(json))) {
         if (c->j.error == MDCR_JSON_NOMEM) return mdcr_fail(c->snap, MDC_ENOMEM, "out of memory");
         char msg[160];
@@ -963,6 +973,7 @@ static int cmp_cstr(const void *a, const void *b)
 
 static int walk_models(ctx *c)
 {
+    c->last.len = 0;
     model_cursors mc;
     memset(&mc, 0, sizeof mc);
     sqlite3_stmt *st = NULL;
@@ -1022,6 +1033,7 @@ done:
 
 static int walk_contracts(ctx *c)
 {
+    c->last.len = 0;
     cursor cf;
     sqlite3_stmt *st = NULL;
     int rc = cursor_open(c->snap, &cf, "contract_fields", "contract",
@@ -1091,6 +1103,7 @@ done:
 
 static int walk_entities(ctx *c)
 {
+    c->last.len = 0;
     cursor om;
     sqlite3_stmt *st = NULL;
     char **targets = NULL;
@@ -1191,6 +1204,7 @@ done:
 /* sources, and the data_sources rows they and the project give. */
 static int walk_sources(ctx *c)
 {
+    c->last.len = 0;
     sqlite3_stmt *st = NULL;
     bool project_is_source = false;
     int rc = sqlite3_prepare_v2(c->snap->db,
@@ -1435,6 +1449,7 @@ int mdcr_verify_rows(mdc_snapshot *snap)
     rows_free(&c.have);
     rows_free(&c.sources);
     free(c.tmp.p);
+    free(c.last.p);
     for (size_t i = 0; i < c.nmodels; i++) {
         free(c.models[i].name);
         free(c.models[i].source_id);

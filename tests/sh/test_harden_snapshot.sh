@@ -139,6 +139,9 @@ refused "contract_fields type added"    "UPDATE contract_fields SET type = 'uuid
 refused "contract_fields row deleted"   "DELETE FROM contract_fields WHERE contract = 'billing-reads-users' AND field = 'id'"
 refused "contract_fields orphan row"    "INSERT INTO contract_fields VALUES ('ghost', 'id', NULL)"
 
+refused "contracts row duplicated (no key)" "ALTER TABLE contracts RENAME TO c_old; CREATE TABLE contracts AS SELECT * FROM c_old; INSERT INTO contracts SELECT * FROM c_old WHERE name = 'billing-reads-users'; DROP TABLE c_old"
+refused "entities row duplicated (no key)" "ALTER TABLE entities RENAME TO e_old; CREATE TABLE entities AS SELECT * FROM e_old; INSERT INTO entities SELECT * FROM e_old; DROP TABLE e_old"
+
 # ---- entities, ontology_mapping, sources, data_sources
 refused "entities.description changed" "UPDATE entities SET description = 'x'"
 refused "entities.version changed"     "UPDATE entities SET version = '2.0.0'"

@@ -8,6 +8,10 @@
  * A state lists the files under the project's model folders (sorted bytewise by path),
  * each with its blob OID and mode; symlinks, submodules and non-YAML files are listed
  * with their mode/kind so the driver can warn and skip them (they are never followed).
+ * A path that is not valid UTF-8 is listed escaped, as MDC_FILE_BAD_NAME, and never read:
+ * paths are stored and printed as UTF-8 text.  A revision whose trees hold an entry name
+ * git itself refuses ("", ".", "..", ".git" in any spelling, a name with '/') cannot be
+ * listed: mdc_state_list and mdc_state_list_changes fail naming the commit and the entry.
  * Content is read through an mdc_reader; each worker thread opens its own reader.
  *
  * Inside a git hook the index is the file named by GIT_INDEX_FILE (git sets it to
@@ -34,7 +38,9 @@ typedef enum mdc_file_kind {
     MDC_FILE_YAML,      /* regular file ending in .yaml or .yml */
     MDC_FILE_OTHER,     /* regular file with another extension: skipped with a warning */
     MDC_FILE_SYMLINK,   /* skipped with a warning, never followed */
-    MDC_FILE_SUBMODULE  /* skipped with a warning */
+    MDC_FILE_SUBMODULE, /* skipped with a warning */
+    MDC_FILE_BAD_NAME   /* a path that is not UTF-8: never read, an error; path holds it
+                           escaped (\xNN for each byte that is not UTF-8, \\ for '\\') */
 } mdc_file_kind;
 
 typedef struct mdc_file {

@@ -37,7 +37,8 @@ struct mdc_repo {
     git_repository *git;
     char *root;    /* absolute project root, no trailing '/' */
     char *prefix;  /* project root relative to the work tree: "" or "a/b/" */
-    char *workdir; /* absolute work tree with trailing '/' */
+    char *workdir; /* absolute work tree with trailing '/' (bare: the repository folder) */
+    bool bare;     /* no work tree: only revisions, the project at the root of their trees */
 };
 
 /* One listed file before the paths are fixed up: the path is an offset into a buffer
@@ -193,8 +194,29 @@ int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err)
         goto done;
     }
     if (git_repository_is_bare(git) || !git_repository_workdir(git)) {
-        mdc_error_set(err, "the repository at %s is bare; mdc needs a work tree",
-                      git_repository_path(git));
+        /* No work tree, but revisions: the project is at the root of a revision's tree,
+         * and the "root" folder is the repository's own (reopened by that path). */
+        char gd[PATH_MAX];
+        if (!realpath(git_repository_path(git), gd)) {
+            mdc_error_set(err, "cannot open the repository %s: %s", git_repository_path(git),
+                          strerror(errno));
+            goto done;
+        }
+        repo = calloc(1, sizeof *repo);
+        if (!repo) {
+            mdc_error_set(err, "out of memory");
+            goto done;
+        }
+        repo->git = git;
+        git = NULL;
+        repo->bare = true;
+        repo->root = xstrdup(gd);
+        mdc_buf_printf(&dir, "%s/", strcmp(gd, "/") == 0 ? "" : gd);
+        repo->workdir = mdc_buf_detach(&dir);
+        repo->prefix = xstrdup("");
+        *out = repo;
+        repo = NULL;
+        rc = 0;
         goto done;
     }
 
@@ -300,6 +322,7 @@ int mdc_repo_reopen(mdc_repo **out, const mdc_repo *src, mdc_error *err)
     r->root = xstrdup(src->root);
     r->prefix = xstrdup(src->prefix);
     r->workdir = xstrdup(src->workdir);
+    r->bare = src->bare;
     *out = r;
     return 0;
 }
@@ -307,6 +330,7 @@ int mdc_repo_reopen(mdc_repo **out, const mdc_repo *src, mdc_error *err)
 const char *mdc_repo_root(const mdc_repo *repo) { return repo->root; }
 const char *mdc_repo_prefix(const mdc_repo *repo) { return repo->prefix; }
 const char *mdc_repo_workdir(const mdc_repo *repo) { return repo->workdir; }
+bool mdc_repo_is_bare(const mdc_repo *repo) { return repo->bare; }
 struct git_repository *mdc_repo_git(const mdc_repo *repo) { return repo->git; }
 
 /* ---------------------------------------------------------------- states */
@@ -489,6 +513,13 @@ int mdc_state_open(mdc_state **out, mdc_repo *repo, mdc_state_kind kind, const c
     st->kind = kind;
     st->impl = im;
     im->repo = repo;
+    if (repo->bare && kind != MDC_STATE_REV) {
+        mdc_error_set(err,
+                      "the repository at %s is bare: it has no work tree or index to read; give "
+                      "a revision (e.g. --rev HEAD, `mdc diff A B`, `mdc build REV -o FILE`)",
+                      repo->root);
+        goto fail;
+    }
 
     switch (kind) {
     case MDC_STATE_WORKTREE: st->label = "working tree"; break;

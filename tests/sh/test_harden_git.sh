@@ -14,6 +14,10 @@
 #   E. file names that are not UTF-8, in the work tree, the index and a commit: a
 #      BAD_FILE_NAME error with the name escaped (\xNN), the file not read; every JSON
 #      output parses; a snapshot built after such a commit holds only valid UTF-8 text.
+#   F. a bare repository: mdc.yaml is read at the root of the revision's tree; `check --rev`,
+#      `hash --rev`, `diff A B`, `log` and `build REV -o FILE` work and agree with the clone
+#      they came from; what needs a work tree (check, check --staged, diff against the work
+#      tree, build without REV, build without -o) says so (exit 2).
 # Every mdc run here is under `timeout`, so a hang fails instead of stopping the suite.
 source "$(dirname "$0")/lib.sh"
 eq() { if [ "$2" == "$3" ]; then pass; else fail "$1: got [$2], want [$3]"; fi; }
@@ -166,5 +170,25 @@ for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fe
             if isinstance(v, bytes):
                 v.decode("utf-8")
 PY
+
+# ================================================================== F. bare repositories
+BR="$TMP/bare.git"; git clone -q --bare "$R" "$BR"
+for cmd in "check --rev HEAD" "hash --rev HEAD~1 --format json" "diff HEAD~2 HEAD --format json" "log --format json"; do
+    # shellcheck disable=SC2086
+    want=$(run -C "$R" $cmd); cp "$TMP/out" "$TMP/want"
+    # shellcheck disable=SC2086
+    eq "bare: $cmd exits as in the clone" "$(run -C "$BR" $cmd)" "$want"
+    check "bare: $cmd prints what the clone prints" cmp -s "$TMP/out" "$TMP/want"
+    [ -s "$TMP/err" ] && fail "bare: $cmd: $(head -c 300 "$TMP/err")"
+done
+eq "bare: build HEAD -o exits 0" "$(run -C "$BR" build HEAD -o "$TMP/bare.db")" 0
+eq "bare: the clone's build" "$(run -C "$R" build HEAD -o "$TMP/clone.db")" 0
+check "bare: the same snapshot as the clone's" cmp -s "$TMP/bare.db" "$TMP/clone.db"
+eq "bare: log from inside objects/ works too" "$(run -C "$BR/objects" log --format json)" 0
+for cmd in "check" "check --staged" "hash" "diff" "diff --staged" "build -o $TMP/b2.db" "build HEAD"; do
+    # shellcheck disable=SC2086
+    eq "bare: $cmd exits 2" "$(run -C "$BR" $cmd)" 2
+    has "bare: $cmd says the repository is bare" "$TMP/err" "bare"
+done
 
 finish

@@ -392,6 +392,11 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
         rc = mdc_fail("%s", err.msg);
         goto done;
     }
+    if (mdc_repo_is_bare(repo) && a.rev && !a.out && !a.pg) {
+        rc = mdc_fail("the repository at %s is bare: give the snapshot's path with -o FILE",
+                      mdc_repo_root(repo));
+        goto done;
+    }
     mdc_compile_opts o = {a.rev ? MDC_STATE_REV : MDC_STATE_WORKTREE, a.rev, 0, NULL};
     if (mdc_compile(&c, repo, &o, &err) < 0) {
         rc = mdc_fail("%s", err.msg);

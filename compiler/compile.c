@@ -116,6 +116,10 @@ static int compile_file(worker *w, mdc_reader *rd, mdc_buf *buf, size_t i)
         mdc_diag_add(&w->diags, MDC_WARNING, "SKIPPED_FILE", path, 0, 0,
                      "git submodule; skipped");
         return 0;
+    case MDC_FILE_BAD_NAME:
+        mdc_diag_add(&w->diags, MDC_ERROR, "BAD_FILE_NAME", path, 0, 0,
+                     "the file name is not UTF-8 (shown escaped); the file was not read");
+        return 0;
     }
 
     if (take_shared(w, i)) return 0;

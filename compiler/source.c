@@ -37,7 +37,8 @@ struct mdc_repo {
     git_repository *git;
     char *root;    /* absolute project root, no trailing '/' */
     char *prefix;  /* project root relative to the work tree: "" or "a/b/" */
-    char *workdir; /* absolute work tree with trailing '/' */
+    char *workdir; /* absolute work tree with trailing '/' (bare: the repository folder) */
+    bool bare;     /* no work tree: only revisions, the project at the root of their trees */
 };
 
 /* One listed file before the paths are fixed up: the path is an offset into a buffer
@@ -193,8 +194,29 @@ int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err)
         goto done;
     }
     if (git_repository_is_bare(git) || !git_repository_workdir(git)) {
-        mdc_error_set(err, "the repository at %s is bare; mdc needs a work tree",
-                      git_repository_path(git));
+        /* No work tree, but revisions: the project is at the root of a revision's tree,
+         * and the "root" folder is the repository's own (reopened by that path). */
+        char gd[PATH_MAX];
+        if (!realpath(git_repository_path(git), gd)) {
+            mdc_error_set(err, "cannot open the repository %s: %s", git_repository_path(git),
+                          strerror(errno));
+            goto done;
+        }
+        repo = calloc(1, sizeof *repo);
+        if (!repo) {
+            mdc_error_set(err, "out of memory");
+            goto done;
+        }
+        repo->git = git;
+        git = NULL;
+        repo->bare = true;
+        repo->root = xstrdup(gd);
+        mdc_buf_printf(&dir, "%s/", strcmp(gd, "/") == 0 ? "" : gd);
+        repo->workdir = mdc_buf_detach(&dir);
+        repo->prefix = xstrdup("");
+        *out = repo;
+        repo = NULL;
+        rc = 0;
         goto done;
     }
 
@@ -300,6 +322,7 @@ int mdc_repo_reopen(mdc_repo **out, const mdc_repo *src, mdc_error *err)
     r->root = xstrdup(src->root);
     r->prefix = xstrdup(src->prefix);
     r->workdir = xstrdup(src->workdir);
+    r->bare = src->bare;
     *out = r;
     return 0;
 }
@@ -307,6 +330,7 @@ int mdc_repo_reopen(mdc_repo **out, const mdc_repo *src, mdc_error *err)
 const char *mdc_repo_root(const mdc_repo *repo) { return repo->root; }
 const char *mdc_repo_prefix(const mdc_repo *repo) { return repo->prefix; }
 const char *mdc_repo_workdir(const mdc_repo *repo) { return repo->workdir; }
+bool mdc_repo_is_bare(const mdc_repo *repo) { return repo->bare; }
 struct git_repository *mdc_repo_git(const mdc_repo *repo) { return repo->git; }
 
 /* ---------------------------------------------------------------- states */
@@ -489,6 +513,13 @@ int mdc_state_open(mdc_state **out, mdc_repo *repo, mdc_state_kind kind, const c
     st->kind = kind;
     st->impl = im;
     im->repo = repo;
+    if (repo->bare && kind != MDC_STATE_REV) {
+        mdc_error_set(err,
+                      "the repository at %s is bare: it has no work tree or index to read; give "
+                      "a revision (e.g. --rev HEAD, `mdc diff A B`, `mdc build REV -o FILE`)",
+                      repo->root);
+        goto fail;
+    }
 
     switch (kind) {
     case MDC_STATE_WORKTREE: st->label = "working tree"; break;
@@ -646,6 +677,118 @@ done:
     return rc;
 }
 
+/* ---------------------------------------------------------------- names */
+
+/* The length of the valid UTF-8 sequence at s[0..n) (no overlong forms, no surrogates,
+ * nothing above U+10FFFF), or 0 when there is none. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80) return 1;
+    size_t len = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n) return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if (s[0] == 0xe0 && s[1] < 0xa0) return 0; /* overlong */
+    if (s[0] == 0xed && s[1] >= 0xa0) return 0; /* surrogate */
+    if (s[0] == 0xf0 && s[1] < 0x90) return 0; /* overlong */
+    if (s[0] == 0xf4 && s[1] >= 0x90) return 0; /* above U+10FFFF */
+    return len;
+}
+
+static bool is_utf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len(p + i, n - i);
+        if (k == 0) return false;
+        i += k;
+    }
+    return true;
+}
+
+/* s[0..n) as UTF-8 text that can be shown and stored: valid sequences stay, every other
+ * byte, C0 controls and DEL become \xNN, a backslash \\; with slash, '/' too (an entry
+ * name containing '/' must not read as a path). */
+static void put_escaped(mdc_buf *out, const char *s, size_t n, bool slash)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_len(p + i, n - i);
+        if (k == 1 && p[i] == '\\') {
+            mdc_buf_puts(out, "\\\\");
+        } else if (k == 0 || (k == 1 && (p[i] < 0x20 || p[i] == 0x7f || (slash && p[i] == '/')))) {
+            mdc_buf_printf(out, "\\x%02X", p[i]);
+            k = 1;
+        } else {
+            mdc_buf_put(out, s + i, k);
+        }
+        i += k;
+    }
+    mdc_buf_grow(out, 0);
+    out->ptr[out->len] = '\0';
+}
+
+/* True when name is ".git" as a file system may read it: in any case, with trailing dots
+ * or spaces (NTFS), as its short name GIT~1 (NTFS), or with code points HFS+ ignores
+ * (U+200C..U+200F, U+202A..U+202E, U+206A..U+206F, U+FEFF) anywhere in it. */
+static bool is_dotgit(const char *name)
+{
+    char plain[16];
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)name;
+    while (*p) {
+        if (p[0] == 0xe2 && p[1] == 0x80 && ((p[2] >= 0x8c && p[2] <= 0x8f) || (p[2] >= 0xaa && p[2] <= 0xae))) {
+            p += 3;
+            continue;
+        }
+        if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xaa && p[2] <= 0xaf) {
+            p += 3;
+            continue;
+        }
+        if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+            p += 3;
+            continue;
+        }
+        if (n == sizeof plain - 1) return false;
+        char c = (char)*p++;
+        plain[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    while (n > 4 && (plain[n - 1] == '.' || plain[n - 1] == ' ')) n--;
+    plain[n] = '\0';
+    return strcmp(plain, ".git") == 0 || strcmp(plain, "git~1") == 0;
+}
+
+/* Why git refuses the tree entry name (git fsck reports it; git never checks it out), or
+ * NULL when it is a name git accepts. */
+static const char *bad_entry_name(const char *name)
+{
+    if (!*name) return "an empty name";
+    if (strchr(name, '/')) return "a name containing '/'";
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return "a '.' or '..' entry";
+    if (is_dotgit(name)) return "a '.git' entry";
+    return NULL;
+}
+
+/* Fails (-1, message in err) for a tree entry whose name git refuses, naming the commit
+ * and the folder, the name escaped; 0 otherwise.  rel: the folder's path, relative to the
+ * project root. */
+static int check_entry(const git_tree_entry *te, const mdc_state *st, const char *rel,
+                       mdc_error *err)
+{
+    const char *name = git_tree_entry_name(te);
+    const char *why = bad_entry_name(name);
+    if (!why) return 0;
+    mdc_buf esc = MDC_BUF_INIT;
+    put_escaped(&esc, name, strlen(name), true);
+    mdc_error_set(err,
+                  "commit %.12s: the folder '%s' has a tree entry \"%s\", %s, which git refuses "
+                  "(git fsck reports it); mdc does not read this revision",
+                  st->commit, *rel ? rel : ".", esc.ptr, why);
+    mdc_buf_free(&esc);
+    return -1;
+}
+
 /* ---------------------------------------------------------------- listing */
 
 typedef struct lister {
@@ -659,7 +802,8 @@ typedef struct lister {
     mdc_error *err;
 } lister;
 
-/* Records a file; rel is relative to the project root. */
+/* Records a file; rel is relative to the project root.  A path that is not UTF-8 is
+ * recorded escaped, as MDC_FILE_BAD_NAME. */
 static void add_file(lister *l, const char *rel, size_t rellen, const git_oid *id,
                      mdc_file_kind kind)
 {
@@ -678,7 +822,14 @@ static void add_file(lister *l, const char *rel, size_t rellen, const git_oid *i
     f->kind = kind;
     if (id) git_oid_tostr(f->oid, sizeof f->oid, id);
     else f->oid[0] = '\0';
-    mdc_buf_put(&l->paths, rel, rellen);
+    if (is_utf8(rel, rellen)) {
+        mdc_buf_put(&l->paths, rel, rellen);
+    } else {
+        /* never read: listed under its escaped name for the driver to report */
+        f->kind = MDC_FILE_BAD_NAME;
+        f->oid[0] = '\0';
+        put_escaped(&l->paths, rel, rellen, false);
+    }
     mdc_buf_putc(&l->paths, '\0');
 }
 
@@ -732,6 +883,8 @@ static int walk_tree(lister *l, const git_tree *tree, mdc_buf *rel)
         const git_tree_entry *te = git_tree_entry_byindex(tree, i);
         const char *name = git_tree_entry_name(te);
         rel->len = base;
+        if (rel->ptr) rel->ptr[base] = '\0';
+        if (check_entry(te, l->st, rel->ptr ? rel->ptr : "", l->err) < 0) return -1;
         if (base > 0) mdc_buf_putc(rel, '/');
         mdc_buf_puts(rel, name);
         git_filemode_t mode = git_tree_entry_filemode(te);
@@ -1074,6 +1227,8 @@ typedef struct changes {
     mdc_buf gone;     /* NUL-separated paths */
     size_t *gone_off; /* each one's offset in gone */
     size_t ng, gcap;
+    const mdc_state *base; /* for the messages */
+    bool refused;          /* a tree entry git refuses was met: the message is in l->err */
 } changes;
 
 static void add_gone(changes *ch, const char *rel, size_t len)
@@ -1085,7 +1240,8 @@ static void add_gone(changes *ch, const char *rel, size_t len)
         ch->gone_off = v;
     }
     ch->gone_off[ch->ng++] = ch->gone.len;
-    mdc_buf_put(&ch->gone, rel, len);
+    if (is_utf8(rel, len)) mdc_buf_put(&ch->gone, rel, len);
+    else put_escaped(&ch->gone, rel, len, false); /* as add_file lists it */
     mdc_buf_putc(&ch->gone, '\0');
 }
 
@@ -1140,6 +1296,11 @@ static int compare_trees(changes *ch, git_repository *git, const git_tree *a, co
     while (i < na || j < nb) {
         const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
         const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+        if ((ea && check_entry(ea, ch->base, rel->ptr ? rel->ptr : "", ch->l->err) < 0) ||
+            (eb && check_entry(eb, ch->l->st, rel->ptr ? rel->ptr : "", ch->l->err) < 0)) {
+            ch->refused = true;
+            return -1;
+        }
         int c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
         if (c == 0) {
             i++, j++;
@@ -1240,7 +1401,7 @@ int mdc_state_list_changes(mdc_state *st, const mdc_state *base, const char *con
             if (i != k && dir_covers(norm[i].ptr, norm[k].ptr)) rc = 0; /* overlapping folders */
 
     lister l = {.st = st, .repo = im->repo, .err = err};
-    changes ch = {&l, MDC_BUF_INIT, NULL, 0, 0};
+    changes ch = {&l, MDC_BUF_INIT, NULL, 0, 0, base, false};
     mdc_buf full = MDC_BUF_INIT, rel = MDC_BUF_INIT;
     git_tree *old_root = NULL;
     if (rc == 1 && git_tree_lookup(&old_root, git, &base_id) < 0)
@@ -1256,8 +1417,9 @@ int mdc_state_list_changes(mdc_state *st, const mdc_state *base, const char *con
             mdc_buf_clear(&rel);
             mdc_buf_puts(&rel, dir);
             if (compare_trees(&ch, git, a, b, &rel) < 0)
-                rc = mdc_error_set(err, "cannot compare %s with %s: %s", base->label, st->label,
-                                   git_msg());
+                rc = ch.refused ? -1
+                                : mdc_error_set(err, "cannot compare %s with %s: %s", base->label,
+                                                st->label, git_msg());
         }
         git_tree_free(a);
         git_tree_free(b);

@@ -4,10 +4,16 @@
  * mdc_repo_open() finds the git repository upward from a directory, and the project
  * root (the folder holding mdc.yaml) upward from the same directory, but not above the
  * repository's work tree.  Every later path is relative to the project root and uses '/'.
+ * A bare repository has no work tree: its project is at the root of each revision's tree
+ * (mdc.yaml at the top), and only revision states can be opened.
  *
  * A state lists the files under the project's model folders (sorted bytewise by path),
  * each with its blob OID and mode; symlinks, submodules and non-YAML files are listed
  * with their mode/kind so the driver can warn and skip them (they are never followed).
+ * A path that is not valid UTF-8 is listed escaped, as MDC_FILE_BAD_NAME, and never read:
+ * paths are stored and printed as UTF-8 text.  A revision whose trees hold an entry name
+ * git itself refuses ("", ".", "..", ".git" in any spelling, a name with '/') cannot be
+ * listed: mdc_state_list and mdc_state_list_changes fail naming the commit and the entry.
  * Content is read through an mdc_reader; each worker thread opens its own reader.
  *
  * Inside a git hook the index is the file named by GIT_INDEX_FILE (git sets it to
@@ -34,7 +40,9 @@ typedef enum mdc_file_kind {
     MDC_FILE_YAML,      /* regular file ending in .yaml or .yml */
     MDC_FILE_OTHER,     /* regular file with another extension: skipped with a warning */
     MDC_FILE_SYMLINK,   /* skipped with a warning, never followed */
-    MDC_FILE_SUBMODULE  /* skipped with a warning */
+    MDC_FILE_SUBMODULE, /* skipped with a warning */
+    MDC_FILE_BAD_NAME   /* a path that is not UTF-8: never read, an error; path holds it
+                           escaped (\xNN for each byte that is not UTF-8, \\ for '\\') */
 } mdc_file_kind;
 
 typedef struct mdc_file {
@@ -59,9 +67,10 @@ typedef struct mdc_reader mdc_reader;
 
 /*
  * Opens the repository containing start_dir (NULL = current directory) and finds the
- * project root.  Fails (-1, message in err) when start_dir is not inside a git work tree,
- * the repository is owned by another user (the message gives the safe.directory fix), or
- * no mdc.yaml is found.
+ * project root.  Fails (-1, message in err) when start_dir is not inside a git work tree
+ * or a bare repository, the repository is owned by another user (the message gives the
+ * safe.directory fix), or (not bare) no mdc.yaml is found.  In a bare repository the root
+ * is the repository's folder and the prefix "".
  */
 int mdc_repo_open(mdc_repo **out, const char *start_dir, mdc_error *err);
 void mdc_repo_free(mdc_repo *repo);
@@ -74,6 +83,7 @@ const char *mdc_repo_prefix(const mdc_repo *repo); /* project root relative to t
                                                       "" or "sub/dir/" */
 const char *mdc_repo_workdir(const mdc_repo *repo); /* absolute work tree, with trailing '/' */
 struct git_repository *mdc_repo_git(const mdc_repo *repo);
+bool mdc_repo_is_bare(const mdc_repo *repo); /* no work tree: revisions only */
 
 /*
  * Resolves rev ("HEAD", "main~2", a sha, a tag) to a commit, which the caller frees with
@@ -96,7 +106,8 @@ int mdc_repo_first_parents(struct git_oid **out, size_t *n, mdc_repo *repo, cons
 /*
  * Opens a state.  rev is used for MDC_STATE_REV only ("HEAD", "main~2", a sha, a tag).
  * A revision that does not exist, or that is missing from a shallow clone, fails with a
- * message saying how to fetch it.
+ * message saying how to fetch it.  In a bare repository the working tree and the index
+ * fail with a message that asks for a revision.
  */
 int mdc_state_open(mdc_state **out, mdc_repo *repo, mdc_state_kind kind, const char *rev,
                    mdc_error *err);

@@ -17,6 +17,10 @@ static const mdc_code_info codes[] = {
      "The `default:` literal cannot be stored in the field's type (for example text for an "
      "int32, a number out of range, or a value that is not one of the enum's values). "
      "Change the literal, or use `default_expr:` for computed defaults such as `now`."},
+    {"BAD_FILE_NAME", E, "A file name under the model folders is not UTF-8",
+     "mdc stores and prints paths as UTF-8 text, so a file whose name is not valid UTF-8 is "
+     "not read (its name is shown with \\xNN for each byte that is not UTF-8). Rename the "
+     "file with a UTF-8 name."},
     {"BAD_NAME", E, "A name does not match the pattern its kind requires",
      "Models are PascalCase (`User`), fields and sources lower snake_case, contracts lower "
      "case with `_` or `-`; every name starts with a letter. Rename it, and add "

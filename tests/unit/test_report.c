@@ -299,6 +299,7 @@ TEST(catalog_is_sorted_complete_and_documented)
                                            "NOT_UTF8",
                                            "FILE_TOO_LARGE",
                                            "SKIPPED_FILE",
+                                           "BAD_FILE_NAME",
                                            "LFS_POINTER",
                                            "MISSING_PROJECT_FILE",
                                            "REMOVAL_NOT_RESERVED",

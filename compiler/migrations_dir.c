@@ -31,8 +31,9 @@
 #define HASH_HEX 32
 #define FAULT_EXIT 86
 
-static const char link_why[] = "mdc does not follow links out of the repository (a symlinked mdc.yaml is "
-                               "refused the same way)";
+static const char link_why[] =
+    "mdc does not follow links out of the repository (a symlinked mdc.yaml is "
+    "refused the same way)";
 
 /* ------------------------------------------------------------------ names */
 
@@ -47,7 +48,8 @@ bool mdc_is_migration_name(const char *s)
 
 static unsigned number_of(const char *name)
 {
-    return (unsigned)((name[0] - '0') * 1000 + (name[1] - '0') * 100 + (name[2] - '0') * 10 + (name[3] - '0'));
+    return (unsigned)((name[0] - '0') * 1000 + (name[1] - '0') * 100 + (name[2] - '0') * 10 +
+                      (name[3] - '0'));
 }
 
 static bool has_control(const char *s)
@@ -65,7 +67,8 @@ static bool is_temp_name(const char *s)
     if (s[0] != '.' || n < 1 + 5 + 6 || strncmp(s + n - 11, ".tmp-", 5) != 0) return false;
     for (size_t i = n - 6; i < n; i++) {
         char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) return false;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
+            return false;
     }
     char *inner = strndup(s + 1, n - 12);
     bool ok = inner && (strcmp(inner, SUM_NAME) == 0 || mdc_is_migration_name(inner));
@@ -87,7 +90,8 @@ static int read_at(int fd, const char *name, mdc_buf *out)
     if (f < 0) return -1;
     char buf[65536];
     ssize_t n;
-    while ((n = read(f, buf, sizeof buf)) > 0) mdc_buf_put(out, buf, (size_t)n);
+    while ((n = read(f, buf, sizeof buf)) > 0)
+        mdc_buf_put(out, buf, (size_t)n);
     int e = errno;
     close(f);
     if (!out->ptr) mdc_buf_put(out, "", 0);
@@ -154,8 +158,8 @@ static int truncate_at(int fd, const char *name, size_t len)
  * link; shown[0..shown_len) names `at` in messages ("" for the repository root).  With
  * create, missing folders are made; otherwise a missing one gives *out = -1 and 0.
  */
-static int open_below(int at, const char *shown, size_t shown_len, const char *path, bool create, int *out,
-                      mdc_error *err)
+static int open_below(int at, const char *shown, size_t shown_len, const char *path, bool create,
+                      int *out, mdc_error *err)
 {
     *out = -1;
     int cur = at, rc = -1;
@@ -173,8 +177,8 @@ static int open_below(int at, const char *shown, size_t shown_len, const char *p
         int st = fstatat(cur, comp, &sb, AT_SYMLINK_NOFOLLOW);
         if (st < 0 && errno == ENOENT && create) {
             if (mkdirat(cur, comp, 0777) < 0 && errno != EEXIST) {
-                mdc_error_set(err, "cannot make %.*s%s%.*s: %s", (int)shown_len, shown, shown_len ? "/" : "",
-                              (int)upto, path, strerror(errno));
+                mdc_error_set(err, "cannot make %.*s%s%.*s: %s", (int)shown_len, shown,
+                              shown_len ? "/" : "", (int)upto, path, strerror(errno));
                 free(comp);
                 goto done;
             }
@@ -187,20 +191,21 @@ static int open_below(int at, const char *shown, size_t shown_len, const char *p
             goto done;
         }
         int fd = -1;
-        if (st == 0 && S_ISDIR(sb.st_mode)) fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (st == 0 && S_ISDIR(sb.st_mode))
+            fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         free(comp);
         if (fd < 0) {
             int e = errno;
-            const char *what = st < 0 ? strerror(e)
+            const char *what = st < 0                              ? strerror(e)
                                : S_ISLNK(sb.st_mode) || e == ELOOP ? NULL
-                               : !S_ISDIR(sb.st_mode)             ? "it is not a folder"
-                                                                  : strerror(e);
+                               : !S_ISDIR(sb.st_mode)              ? "it is not a folder"
+                                                                   : strerror(e);
             if (!what)
-                mdc_error_set(err, "%.*s%s%.*s is a symlink: %s; make it a folder", (int)shown_len, shown,
-                              shown_len ? "/" : "", (int)upto, path, link_why);
+                mdc_error_set(err, "%.*s%s%.*s is a symlink: %s; make it a folder", (int)shown_len,
+                              shown, shown_len ? "/" : "", (int)upto, path, link_why);
             else
-                mdc_error_set(err, "cannot open %.*s%s%.*s: %s", (int)shown_len, shown, shown_len ? "/" : "",
-                              (int)upto, path, what);
+                mdc_error_set(err, "cannot open %.*s%s%.*s: %s", (int)shown_len, shown,
+                              shown_len ? "/" : "", (int)upto, path, what);
             goto done;
         }
         if (cur != at) close(cur);
@@ -253,12 +258,14 @@ int mdc_migrations_lock(int *lockfd, const char *root, const char *rel, bool wri
         }
         if (now_s() - t0 >= wait) {
             close(fd);
-            return mdc_error_set(err,
-                                 "%s is locked by another mdc migrate (waited %d s; MDC_MIGRATE_LOCK_WAIT sets "
-                                 "how long): try again when it has finished",
-                                 rel, wait);
+            return mdc_error_set(
+                err,
+                "%s is locked by another mdc migrate (waited %d s; MDC_MIGRATE_LOCK_WAIT sets "
+                "how long): try again when it has finished",
+                rel, wait);
         }
-        if (!told) fprintf(stderr, "mdc: waiting for %s: another mdc migrate holds its lock\n", rel);
+        if (!told)
+            fprintf(stderr, "mdc: waiting for %s: another mdc migrate holds its lock\n", rel);
         told = true;
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -283,7 +290,8 @@ static void problem(mdc_chain *c, const char *fmt, ...)
 
 static void free_names(char **v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(v[i]);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
     free(v);
 }
 
@@ -339,8 +347,9 @@ static int list_folder(mdc_chain *c, char ***temps, size_t *ntemps, mdc_error *e
         bool is_sum = strcmp(name, SUM_NAME) == 0;
         if (!is_sum && !mdc_is_migration_name(name)) continue;
         if (has_control(name)) {
-            mdc_error_set(err, "%s/%.4s...: a migration file name with a control character: rename it", c->rel,
-                          name);
+            mdc_error_set(err,
+                          "%s/%.4s...: a migration file name with a control character: rename it",
+                          c->rel, name);
             goto done;
         }
         struct stat sb;
@@ -350,7 +359,8 @@ static int list_folder(mdc_chain *c, char ***temps, size_t *ntemps, mdc_error *e
             goto done;
         }
         if (S_ISLNK(sb.st_mode)) {
-            mdc_error_set(err, "%s/%s is a symlink: %s; make it a regular file", c->rel, name, link_why);
+            mdc_error_set(err, "%s/%s is a symlink: %s; make it a regular file", c->rel, name,
+                          link_why);
             goto done;
         }
         if (!S_ISREG(sb.st_mode)) {
@@ -412,7 +422,8 @@ static sum_line *parse_sum(mdc_chain *c)
         v[k].ok = ok;
         if (!ok)
             problem(c,
-                    "%s/%s:%zu: not a line of %s (want `NAME HASH`: a migration file name, one space, 32 hex "
+                    "%s/%s:%zu: not a line of %s (want `NAME HASH`: a migration file name, one "
+                    "space, 32 hex "
                     "digits)",
                     c->rel, SUM_NAME, k + 1, SUM_NAME);
         p = le + 1;
@@ -440,7 +451,8 @@ static int verify(mdc_chain *c, mdc_error *err)
 
     if (!c->has_sum && n)
         problem(c,
-                "%s/%s: missing, but the folder has %zu migration file%s (mdc migrate --write writes it: "
+                "%s/%s: missing, but the folder has %zu migration file%s (mdc migrate --write "
+                "writes it: "
                 "restore it from git)",
                 c->rel, SUM_NAME, n, n == 1 ? "" : "s");
 
@@ -457,17 +469,23 @@ static int verify(mdc_chain *c, mdc_error *err)
             dup[i] = true;
             dup[i - 1] = true;
             problem(c,
-                    "%s: %s and %s have the same number (two branches each added a migration?): keep one; "
+                    "%s: %s and %s have the same number (two branches each added a migration?): "
+                    "keep one; "
                     "the other's changes go into a new migration",
                     c->rel, before, c->files[i]);
             continue;
         }
         if (num > expect) {
             mdc_buf ctx = MDC_BUF_INIT;
-            if (before) mdc_buf_printf(&ctx, "%s is followed by %s", before, c->files[i]);
-            else mdc_buf_printf(&ctx, "the first file is %s", c->files[i]);
-            if (num == expect + 1) problem(c, "%s: no migration numbered %04u (%s)", c->rel, expect, ctx.ptr);
-            else problem(c, "%s: no migrations numbered %04u to %04u (%s)", c->rel, expect, num - 1, ctx.ptr);
+            if (before)
+                mdc_buf_printf(&ctx, "%s is followed by %s", before, c->files[i]);
+            else
+                mdc_buf_printf(&ctx, "the first file is %s", c->files[i]);
+            if (num == expect + 1)
+                problem(c, "%s: no migration numbered %04u (%s)", c->rel, expect, ctx.ptr);
+            else
+                problem(c, "%s: no migrations numbered %04u to %04u (%s)", c->rel, expect, num - 1,
+                        ctx.ptr);
             mdc_buf_free(&ctx);
         }
         expect = num + 1;
@@ -487,13 +505,13 @@ static int verify(mdc_chain *c, mdc_error *err)
         for (size_t q = 0; q < k && first == k; q++)
             if (lines[q].ok && strcmp(lines[q].name, l->name) == 0) first = q;
         if (first != k) {
-            problem(c, "%s/%s:%zu: lists %s a second time (first on line %zu)", c->rel, SUM_NAME, k + 1, l->name,
-                    first + 1);
+            problem(c, "%s/%s:%zu: lists %s a second time (first on line %zu)", c->rel, SUM_NAME,
+                    k + 1, l->name, first + 1);
             continue;
         }
         if (prev_name && strcmp(l->name, prev_name) < 0)
-            problem(c, "%s/%s:%zu: lists %s after %s: the lines are out of number order", c->rel, SUM_NAME, k + 1,
-                    l->name, prev_name);
+            problem(c, "%s/%s:%zu: lists %s after %s: the lines are out of number order", c->rel,
+                    SUM_NAME, k + 1, l->name, prev_name);
         prev_name = l->name;
         const char *prev_hash = k == 0 ? "" : lines[k - 1].ok ? lines[k - 1].hash : NULL;
         ssize_t j = find_file(c, l->name);
@@ -502,17 +520,19 @@ static int verify(mdc_chain *c, mdc_error *err)
             char tmp[sizeof TMP_PREFIX + sizeof l->name], h[33];
             snprintf(tmp, sizeof tmp, "%s%s", TMP_PREFIX, l->name);
             struct stat sb;
-            if (k + 1 == c->nlines && prev_hash && fstatat(c->fd, tmp, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-                S_ISREG(sb.st_mode) && chain_hash(c->fd, tmp, prev_hash, &scratch, h, NULL, NULL) == 0 &&
+            if (k + 1 == c->nlines && prev_hash &&
+                fstatat(c->fd, tmp, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode) &&
+                chain_hash(c->fd, tmp, prev_hash, &scratch, h, NULL, NULL) == 0 &&
                 strcmp(h, l->hash) == 0) {
                 if (!(c->pending = strdup(l->name))) goto oom;
                 problem(c,
-                        "%s/%s: an interrupted mdc migrate --write left it unfinished (line %zu of %s lists it; "
+                        "%s/%s: an interrupted mdc migrate --write left it unfinished (line %zu of "
+                        "%s lists it; "
                         "its text is in %s): run mdc migrate --write to finish it",
                         c->rel, l->name, k + 1, SUM_NAME, tmp);
             } else {
-                problem(c, "%s/%s:%zu: lists %s, which does not exist (restore it from git)", c->rel, SUM_NAME,
-                        k + 1, l->name);
+                problem(c, "%s/%s:%zu: lists %s, which does not exist (restore it from git)",
+                        c->rel, SUM_NAME, k + 1, l->name);
             }
             continue;
         }
@@ -528,7 +548,8 @@ static int verify(mdc_chain *c, mdc_error *err)
         }
         if (strcmp(h, l->hash) != 0)
             problem(c,
-                    "%s/%s: edited after it was recorded (its hash does not match line %zu of %s): restore it "
+                    "%s/%s: edited after it was recorded (its hash does not match line %zu of %s): "
+                    "restore it "
                     "from git; a change goes into a new migration",
                     c->rel, l->name, k + 1, SUM_NAME);
         if ((size_t)j + 1 == n) { /* keep the newest file's bytes for the caller */
@@ -539,12 +560,14 @@ static int verify(mdc_chain *c, mdc_error *err)
             c->newest_len = len;
         }
     }
-    if (c->nlines && lines[c->nlines - 1].ok) memcpy(c->last_hash, lines[c->nlines - 1].hash, HASH_HEX + 1);
+    if (c->nlines && lines[c->nlines - 1].ok)
+        memcpy(c->last_hash, lines[c->nlines - 1].hash, HASH_HEX + 1);
     if (c->has_sum)
         for (size_t i = 0; i < n; i++)
             if (!listed[i])
                 problem(c,
-                        "%s/%s: no line in %s (only mdc migrate --write adds migrations: restore %s from git, "
+                        "%s/%s: no line in %s (only mdc migrate --write adds migrations: restore "
+                        "%s from git, "
                         "or remove the file)",
                         c->rel, c->files[i], SUM_NAME, SUM_NAME);
     rc = 0;
@@ -575,8 +598,10 @@ static int repair(mdc_chain *c, char **temps, size_t ntemps, bool *changed, mdc_
         char tmp[sizeof TMP_PREFIX + 256];
         snprintf(tmp, sizeof tmp, "%s%s", TMP_PREFIX, c->pending);
         if (linkat(c->fd, tmp, c->fd, c->pending, 0) < 0 || fsync(c->fd) < 0)
-            return mdc_error_set(err, "cannot finish %s/%s from %s: %s", c->rel, c->pending, tmp, strerror(errno));
-        fprintf(stderr, "mdc: %s/%s: finished what an interrupted mdc migrate --write left\n", c->rel, c->pending);
+            return mdc_error_set(err, "cannot finish %s/%s from %s: %s", c->rel, c->pending, tmp,
+                                 strerror(errno));
+        fprintf(stderr, "mdc: %s/%s: finished what an interrupted mdc migrate --write left\n",
+                c->rel, c->pending);
         *changed = true;
     }
     for (size_t i = 0; i < ntemps; i++) {
@@ -586,7 +611,8 @@ static int repair(mdc_chain *c, char **temps, size_t ntemps, bool *changed, mdc_
             return mdc_error_set(err, "cannot remove %s/%s: %s", c->rel, temps[i], strerror(errno));
         *changed = true;
     }
-    if (*changed && fsync(c->fd) < 0) return mdc_error_set(err, "cannot sync %s: %s", c->rel, strerror(errno));
+    if (*changed && fsync(c->fd) < 0)
+        return mdc_error_set(err, "cannot sync %s: %s", c->rel, strerror(errno));
     return 0;
 }
 
@@ -676,9 +702,12 @@ int mdc_chain_add(mdc_chain *c, int rootfd, const char *dialect, const char *nam
 
     /* 4. the file under its name */
     if (linkat(c->fd, tmp, c->fd, name, 0) < 0) {
-        mdc_error_set(err, "cannot write %s/%s: %s (mdc.sum lists it: the next mdc migrate --write finishes it)",
-                      c->rel, name,
-                      errno == EEXIST ? "the file exists (a migration is never overwritten)" : strerror(errno));
+        mdc_error_set(
+            err,
+            "cannot write %s/%s: %s (mdc.sum lists it: the next mdc migrate --write finishes it)",
+            c->rel, name,
+            errno == EEXIST ? "the file exists (a migration is never overwritten)"
+                            : strerror(errno));
         goto done;
     }
     fault_point("link");

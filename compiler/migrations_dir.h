@@ -55,19 +55,19 @@
 
 /* One dialect folder, read and verified. */
 typedef struct mdc_chain {
-    const char *rel;     /* "migrations/postgres", for messages (the caller's string) */
-    int fd;              /* the folder; -1 when it does not exist */
-    char **files;        /* the entries named NNNN_*.sql, sorted bytewise (= by number) */
+    const char *rel; /* "migrations/postgres", for messages (the caller's string) */
+    int fd;          /* the folder; -1 when it does not exist */
+    char **files;    /* the entries named NNNN_*.sql, sorted bytewise (= by number) */
     size_t nfiles;
-    bool has_sum;        /* mdc.sum exists */
-    mdc_buf sum;         /* its bytes */
-    size_t nlines;       /* its lines */
-    char last_hash[33];  /* the HASH of its last line ("" when none) */
-    char *pending;       /* the file of an interrupted write (see above), or NULL */
-    mdc_buf newest;      /* holds the bytes of files[nfiles - 1] when the chain verifies: */
+    bool has_sum;            /* mdc.sum exists */
+    mdc_buf sum;             /* its bytes */
+    size_t nlines;           /* its lines */
+    char last_hash[33];      /* the HASH of its last line ("" when none) */
+    char *pending;           /* the file of an interrupted write (see above), or NULL */
+    mdc_buf newest;          /* holds the bytes of files[nfiles - 1] when the chain verifies: */
     const char *newest_text; /* they start here */
     size_t newest_len;
-    mdc_buf problems;    /* one "mdc: ...\n" line per reason the chain does not verify */
+    mdc_buf problems; /* one "mdc: ...\n" line per reason the chain does not verify */
     size_t nproblems;
 } mdc_chain;
 

@@ -11,9 +11,13 @@
  *      and the references of its fields (UNKNOWN_REFERENCE, REFERENCE_NOT_UNIQUE,
  *      REFERENCE_TYPE_MISMATCH), which are resolved here: ref_field (when defaulted to the
  *      target's primary key), ref_target and ref_target_field.
+ *   2b. RENAME_CONFLICT: a `renamed_from:` hint (of a model or a field) whose old name is
+ *      still taken in this state, or named by a second hint.
  *   3. DUPLICATE_TABLE: two models of one database mapping to one (schema, table),
  *      compared case-insensitively; with SQLite among the dialects, one table name in two
  *      schemas collides too, since SQLite has no schemas.
+ *   3b. DUPLICATE_OBJECT_NAME: every other name the migrations create (indexes,
+ *      constraints, sequences, mdc's own tables) in the namespace of each dialect.
  *   4. entities (maps_to targets) and contracts (model, pinned fields, pinned types).
  *
  * Lookups go through name indexes built once (a hash table over the sorted names), so a

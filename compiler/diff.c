@@ -188,6 +188,29 @@ typedef struct field_map {
     const mdc_field **head_of; /* per base field: its head field or NULL (removed) */
 } field_map;
 
+/* The same for the fields of a model pair (fm as built by diff_model's pairing): the head
+ * field kept its own name from the base, which also has the hint's old name, gone from the
+ * head. */
+static void check_field_hints(ctx *c, const mdc_model *bm, const mdc_model *hm, const mdc_field *const *base_of)
+{
+    for (size_t j = 0; j < hm->nfields; j++) {
+        const mdc_field *nf = &hm->fields[j];
+        if (!nf->renamed_from || strcmp(nf->renamed_from, nf->name) == 0 || !base_of[j] ||
+            strcmp(base_of[j]->name, nf->name) != 0)
+            continue;
+        if (!mdc_model_field(bm, nf->renamed_from) || mdc_model_field(hm, nf->renamed_from)) continue;
+        mdc_loc l = nf->renamed_from_loc.line ? nf->renamed_from_loc : nf->loc;
+        mdc_diag *d = mdc_diag_add(c->diags, MDC_ERROR, "RENAME_CONFLICT", hm->doc->path, l.line, l.col,
+                                   "field `%s` of %s says `renamed_from: %s`, but the base revision has both "
+                                   "`%s` and `%s`: the hint cannot apply, `%s` is compared with the base's `%s` "
+                                   "and `%s` is removed",
+                                   nf->name, hm->doc->name, nf->renamed_from, nf->renamed_from, nf->name, nf->name,
+                                   nf->name, nf->renamed_from);
+        mdc_diag_note(c->diags, d, "a rename pairs an old name with a new one; remove the hint (two fields "
+                                   "cannot be merged by renaming)");
+    }
+}
+
 static const char *head_field_name(const mdc_model *bm, const field_map *fm, const char *base_name)
 {
     for (size_t i = 0; i < bm->nfields; i++)
@@ -531,6 +554,8 @@ static void diff_model_pair(ctx *c, doc_builder *b, const mdc_model *bm, const m
                 break;
             }
     }
+
+    check_field_hints(c, bm, hm, fm.base_of);
 
     for (size_t j = 0; j < hm->nfields; j++) {
         if (fm.base_of[j])
@@ -884,6 +909,37 @@ static int cmp_doc_diff(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
+/*
+ * A model hint that could not apply (RENAME_CONFLICT), never a silent fallback: the head
+ * model `renamed_from: X` was not paired through it although the base has a model X.
+ * Either X is taken in the head (validation reports that from the head alone, so it is not
+ * repeated here), or the head model kept its own name from the base: both existed there,
+ * and the hint would let X be dropped while the model it names goes on as before.
+ */
+static void check_model_hints(ctx *c, const mdc_registry *base, const mdc_registry *head,
+                              const mdc_doc *const *head_pair)
+{
+    for (size_t j = 0; j < head->ndocs; j++) {
+        const mdc_doc *hd = head->docs[j];
+        const mdc_doc *bd = head_pair[j];
+        if (hd->kind != MDC_KIND_MODEL || !bd || strcmp(bd->name, hd->name) != 0) continue;
+        const mdc_model *hm = hd->body;
+        if (!hm->renamed_from || strcmp(hm->renamed_from, hd->name) == 0) continue;
+        if (!mdc_registry_find(base, MDC_KIND_MODEL, hm->renamed_from) ||
+            mdc_registry_find(head, MDC_KIND_MODEL, hm->renamed_from))
+            continue;
+        mdc_loc l = hm->renamed_from_loc.line ? hm->renamed_from_loc : hd->name_loc;
+        mdc_diag *d = mdc_diag_add(c->diags, MDC_ERROR, "RENAME_CONFLICT", hd->path, l.line, l.col,
+                                   "model `%s` says `renamed_from: %s`, but the base revision has both `%s` and "
+                                   "`%s`: the hint cannot apply, `%s` is compared with the base's `%s` and "
+                                   "`%s` is removed",
+                                   hd->name, hm->renamed_from, hm->renamed_from, hd->name, hd->name, hd->name,
+                                   hm->renamed_from);
+        mdc_diag_note(c->diags, d, "a rename pairs an old name with a new one; remove the hint (two models "
+                                   "cannot be merged by renaming)");
+    }
+}
+
 mdc_diff *mdc_diff_registries(mdc_arena *a, const mdc_registry *base, const mdc_registry *head,
                               mdc_diags *diags)
 {
@@ -920,6 +976,8 @@ mdc_diff *mdc_diff_registries(mdc_arena *a, const mdc_registry *base, const mdc_
             break;
         }
     }
+
+    check_model_hints(&c, base, head, head_pair);
 
     for (size_t j = 0; j < head->ndocs; j++) {
         const mdc_doc *hd = head->docs[j];

@@ -8,7 +8,8 @@
  *   mdc_validate():      cross-document checks on the whole registry: DUPLICATE_MODEL,
  *                        DUPLICATE_TABLE, UNKNOWN_REFERENCE, REFERENCE_TYPE_MISMATCH,
  *                        REFERENCE_NOT_UNIQUE, contract and entity targets,
- *                        CONTRACT_TYPE_MISMATCH; also resolves references
+ *                        CONTRACT_TYPE_MISMATCH, RENAME_CONFLICT,
+ *                        DUPLICATE_OBJECT_NAME; also resolves references
  *                        (ref_target, ref_target_field, default ref_field).
  *
  * Loading never stops at the first problem: a document with errors still yields as much

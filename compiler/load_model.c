@@ -592,9 +592,11 @@ static void load_field_simple_keys(const mload *L, mdc_field *f, const mdc_ynode
         f->unique = b;
     if ((n = mdc_lget(map, "description", NULL)) && !mdc_yscalar_is_null(n))
         f->description = mdc_lstring(c, n, fmt(L, "`description` of field `%s`", f->name));
-    if ((n = mdc_lget(map, "renamed_from", NULL)))
+    if ((n = mdc_lget(map, "renamed_from", NULL))) {
         f->renamed_from =
             mdc_lname(c, n, MDC_NAME_FIELD, fmt(L, "`renamed_from` of field `%s`", f->name));
+        f->renamed_from_loc = mdc_lloc(c, n);
+    }
     /* `meta: {}` is no meta (both are written {}, and read back as absent) */
     if ((n = mdc_lget(map, "meta", NULL)) &&
         mdc_lexpect_map(c, n, fmt(L, "`meta` of field `%s`", f->name)) && n->n)
@@ -1032,8 +1034,10 @@ static void load_model_attrs(mload *L, mdc_doc *doc, const mdc_ynode *root)
     }
     if ((n = mdc_lget(root, "meta", NULL)) && mdc_lexpect_map(c, n, "`meta`") && n->n)
         m->meta = mdc_lvalue(c->a, n); /* `meta: {}` is no meta, as for fields */
-    if ((n = mdc_lget(root, "renamed_from", NULL)))
+    if ((n = mdc_lget(root, "renamed_from", NULL))) {
         m->renamed_from = mdc_lname(c, n, MDC_NAME_MODEL, "`renamed_from`");
+        m->renamed_from_loc = mdc_lloc(c, n);
+    }
 }
 
 /*

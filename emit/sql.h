@@ -143,6 +143,57 @@ const char *mdc_sql_enum_check_name(mdc_arena *a, const mdc_model *m, const mdc_
 const char *mdc_sql_check_name(mdc_arena *a, const mdc_model *m, const mdc_check *k);
 const char *mdc_sql_index_name(mdc_arena *a, const mdc_model *m, const mdc_index *ix);
 
+/* PostgreSQL only: the sequence PostgreSQL itself names for identity field f of m, the way
+ * it chooses it first (makeObjectName: "<table>_<field>_seq", the longer of the two parts
+ * shortened until it fits 63 bytes).  mdc does not write this name: the server picks it,
+ * and picks "...seq1" instead when the name is taken at that moment. */
+const char *mdc_sql_identity_seq_name(mdc_arena *a, const mdc_model *m, const mdc_field *f);
+
+/* SQLite only: the table a rebuild of m copies the rows into before it takes m's name. */
+const char *mdc_sql_rebuild_name(mdc_arena *a, const mdc_model *m);
+
+/* True when field f of m gets a single-column UNIQUE constraint of its own (unique, and not
+ * the model's whole primary key, which is unique already). */
+bool mdc_sql_field_unique_constraint(const mdc_model *m, const mdc_field *f);
+
+/*
+ * Every named object the migrations make for model m, with the names above, for the name
+ * checks of validation (compiler/validate.c).  What shares which namespace:
+ *   PostgreSQL, per schema:  tables, indexes, sequences, and the index that backs each
+ *                            primary key and unique constraint (relation == true)
+ *   PostgreSQL, per table:   constraint names (constraint == true)
+ *   SQLite, per database:    tables and indexes, compared without ASCII case (lite == true)
+ * Writes them to out[0..cap) and returns their number; when that is more than cap, writes
+ * nothing (call again with room for that many).  The names are arena-owned.
+ */
+typedef enum mdc_sql_obj_kind {
+    MDC_SQL_OBJ_TABLE,
+    MDC_SQL_OBJ_PKEY,
+    MDC_SQL_OBJ_UNIQUE,     /* field set: a field's own; else unique */
+    MDC_SQL_OBJ_INDEX,
+    MDC_SQL_OBJ_SEQUENCE,   /* PostgreSQL's sequence of an identity field */
+    MDC_SQL_OBJ_FKEY,
+    MDC_SQL_OBJ_ENUM_CHECK,
+    MDC_SQL_OBJ_CHECK,
+    MDC_SQL_OBJ_REBUILD     /* SQLite's rebuild table */
+} mdc_sql_obj_kind;
+
+typedef struct mdc_sql_object {
+    mdc_sql_obj_kind kind;
+    const char *name;
+    bool relation, constraint, lite;
+    const mdc_field *field;   /* UNIQUE (single column), SEQUENCE, FKEY, ENUM_CHECK */
+    const mdc_unique *unique; /* UNIQUE (multi-column) */
+    const mdc_index *index;   /* INDEX */
+    const mdc_check *check;   /* CHECK */
+} mdc_sql_object;
+
+size_t mdc_sql_model_objects(mdc_arena *a, const mdc_model *m, mdc_sql_object *out, size_t cap);
+
+/* The names of the objects every migration of dialect d makes or uses for mdc itself,
+ * whatever the models say (dataflow_migrations, ...); NULL-terminated. */
+const char *const *mdc_sql_own_names(mdc_dialect d);
+
 /* The model a field references, in registry r (NULL when unresolved). */
 const mdc_model *mdc_sql_ref_model(const mdc_registry *r, const mdc_field *f);
 const char *mdc_sql_ref_column(const mdc_registry *r, const mdc_field *f);

@@ -186,6 +186,97 @@ const char *mdc_sql_index_name(mdc_arena *a, const mdc_model *m, const mdc_index
     return mdc_sql_name(a, base, mdc_printf(a, "%.6s_idx", h));
 }
 
+const char *mdc_sql_identity_seq_name(mdc_arena *a, const mdc_model *m, const mdc_field *f)
+{
+    /* PostgreSQL's makeObjectName(table, column, "seq"): shorten the longer part by one byte
+     * at a time until "<t>_<c>_seq" fits NAMEDATALEN - 1.  Names are ASCII (the loader's
+     * name rules), so no multibyte clipping is needed. */
+    size_t t = strlen(m->table), c = strlen(f->name);
+    const size_t avail = 63 - (1 + 1 + 3);
+    while (t + c > avail) {
+        if (t > c)
+            t--;
+        else
+            c--;
+    }
+    return mdc_printf(a, "%.*s_%.*s_seq", (int)t, m->table, (int)c, f->name);
+}
+
+const char *mdc_sql_rebuild_name(mdc_arena *a, const mdc_model *m)
+{
+    return mdc_printf(a, "mdc_new_%s", m->table);
+}
+
+bool mdc_sql_field_unique_constraint(const mdc_model *m, const mdc_field *f)
+{
+    return f->unique && !(m->npk == 1 && f->primary_key);
+}
+
+/* Appends one object; relation/constraint/lite say which namespaces it is in. */
+static mdc_sql_object *add_object(mdc_sql_object *v, size_t *n, mdc_sql_obj_kind kind, const char *name,
+                                  bool relation, bool constraint, bool lite)
+{
+    mdc_sql_object *o = &v[(*n)++];
+    memset(o, 0, sizeof *o);
+    o->kind = kind;
+    o->name = name;
+    o->relation = relation;
+    o->constraint = constraint;
+    o->lite = lite;
+    return o;
+}
+
+size_t mdc_sql_model_objects(mdc_arena *a, const mdc_model *m, mdc_sql_object *v, size_t cap)
+{
+    /* the objects in the order the writers make them (sql_pg.c create_table, create_index;
+     * sql_sqlite.c create_table_as, create_index, rebuild) */
+    size_t need = 2 + (m->npk ? 1 : 0) + m->nuniques + m->nchecks + m->nindexes, n = 0;
+    for (size_t i = 0; i < m->nfields; i++) {
+        const mdc_field *f = &m->fields[i];
+        need += f->identity + mdc_sql_field_unique_constraint(m, f) + (f->type.base == MDC_T_ENUM) + !!f->ref_model;
+    }
+    if (need > cap) return need;
+    add_object(v, &n, MDC_SQL_OBJ_TABLE, m->table, true, false, true);
+    if (m->npk) add_object(v, &n, MDC_SQL_OBJ_PKEY, mdc_sql_pkey_name(a, m), true, true, false);
+    for (size_t i = 0; i < m->nfields; i++) {
+        const mdc_field *f = &m->fields[i];
+        if (f->identity)
+            add_object(v, &n, MDC_SQL_OBJ_SEQUENCE, mdc_sql_identity_seq_name(a, m, f), true, false, false)->field = f;
+        if (mdc_sql_field_unique_constraint(m, f))
+            add_object(v, &n, MDC_SQL_OBJ_UNIQUE, mdc_sql_unique_name(a, m, &f->name, 1), true, true, false)->field = f;
+    }
+    for (size_t i = 0; i < m->nuniques; i++)
+        add_object(v, &n, MDC_SQL_OBJ_UNIQUE, mdc_sql_unique_name(a, m, m->uniques[i].fields, m->uniques[i].nfields),
+                   true, true, false)->unique = &m->uniques[i];
+    for (size_t i = 0; i < m->nfields; i++)
+        if (m->fields[i].type.base == MDC_T_ENUM)
+            add_object(v, &n, MDC_SQL_OBJ_ENUM_CHECK, mdc_sql_enum_check_name(a, m, &m->fields[i]), false, true, false)
+                ->field = &m->fields[i];
+    for (size_t i = 0; i < m->nchecks; i++)
+        add_object(v, &n, MDC_SQL_OBJ_CHECK, mdc_sql_check_name(a, m, &m->checks[i]), false, true, false)->check =
+            &m->checks[i];
+    for (size_t i = 0; i < m->nfields; i++)
+        if (m->fields[i].ref_model)
+            add_object(v, &n, MDC_SQL_OBJ_FKEY, mdc_sql_fkey_name(a, m, &m->fields[i]), false, true, false)->field =
+                &m->fields[i];
+    for (size_t i = 0; i < m->nindexes; i++)
+        add_object(v, &n, MDC_SQL_OBJ_INDEX, mdc_sql_index_name(a, m, &m->indexes[i]), true, false, true)->index =
+            &m->indexes[i];
+    add_object(v, &n, MDC_SQL_OBJ_REBUILD, mdc_sql_rebuild_name(a, m), false, false, true);
+    return n;
+}
+
+const char *const *mdc_sql_own_names(mdc_dialect d)
+{
+    /* PostgreSQL: the recording table, the index of its primary key, DataFlow's registry
+     * view (or table).  SQLite: the same two, and the temporary table "mdc_check", which
+     * would hide a table of that name from the file's unqualified statements. */
+    static const char *const pg[] = {"dataflow_migrations", "dataflow_migrations_pkey", "dataflow_model_registry",
+                                     NULL};
+    static const char *const lite[] = {"dataflow_migrations", "dataflow_model_registry", "mdc_check", NULL};
+    return d == MDC_DIALECT_SQLITE ? lite : pg;
+}
+
 const mdc_model *mdc_sql_ref_model(const mdc_registry *r, const mdc_field *f)
 {
     if (!f->ref_model) return NULL;

@@ -148,7 +148,7 @@ static void create_table(pg *w, const mdc_model *m)
     }
     for (size_t i = 0; i < m->nfields; i++) {
         const mdc_field *f = &m->fields[i];
-        if (f->unique && !(m->npk == 1 && f->primary_key)) {
+        if (mdc_sql_field_unique_constraint(m, f)) {
             OUT(w, "    ");
             unique_clause(w, m, &f->name, 1);
             OUT(w, ",\n");

@@ -113,7 +113,7 @@ static void create_table_as(lite *w, const mdc_model *m, const char *name)
     }
     for (size_t i = 0; i < m->nfields; i++) {
         const mdc_field *f = &m->fields[i];
-        if (f->unique && !(m->npk == 1 && f->primary_key))
+        if (mdc_sql_field_unique_constraint(m, f))
             OUT(w, "    CONSTRAINT %I UNIQUE (%I),\n", mdc_sql_unique_name(w->a, m, &f->name, 1), f->name);
     }
     for (size_t i = 0; i < m->nuniques; i++) {
@@ -400,7 +400,7 @@ static void in_place(lite *w, const mdc_sql_table *t)
 static void rebuild(lite *w, const mdc_sql_table *t)
 {
     const mdc_model *nm = t->new_;
-    const char *tmp = mdc_printf(w->a, "mdc_new_%s", nm->table);
+    const char *tmp = mdc_sql_rebuild_name(w->a, nm);
     OUT(w, "-- rebuild of %I (SQLite cannot change it in place)\n", nm->table);
     OUT(w, "INSERT INTO temp.\"mdc_check\" (\"k\", \"n\", \"ok\") SELECT %L, count(*), 1 FROM %I;\n",
         mdc_printf(w->a, "rows:%s", nm->table), nm->table);

@@ -54,6 +54,13 @@ static const mdc_code_info codes[] = {
     {"DUPLICATE_NAME", E, "Two documents of the same kind have the same name",
      "Sources, entities and contracts must have names that are unique within their kind. "
      "Rename or remove one of them; the note points at the first definition."},
+    {"DUPLICATE_OBJECT_NAME", E, "Two database objects would get the same name",
+     "A table, index, constraint or sequence the migrations create has a name that another "
+     "object already has in the same namespace (PostgreSQL: relations per schema, constraints "
+     "per table; SQLite: tables and indexes per database, ignoring case), possibly a name mdc "
+     "derives (`users_pkey`, `users_email_key`, `users_email_idx`) or uses itself "
+     "(`dataflow_migrations`). The database would refuse the migration. Give one of them "
+     "another `name:` or `table:`; the note points at the other object."},
     {"DUPLICATE_TABLE", E, "Two models map to the same table",
      "Two models resolve to the same schema and table name, explicitly or through the derived "
      "plural name. Give one of them a different `table:` or `schema:`."},
@@ -98,6 +105,12 @@ static const mdc_code_info codes[] = {
      "Removing a field or model drops data, so it must be explicit: add the removed name to "
      "the model's `reserved:` list (fields) or to `reserved_models:` in mdc.yaml (models) in "
      "the same change. A reserved name can never be reused with another meaning."},
+    {"RENAME_CONFLICT", E, "A `renamed_from:` hint cannot apply",
+     "The hint's old name is still used in the same state (by another model, or another field "
+     "of the model), or a second hint names it too. The old object would be paired with the "
+     "one that has its name, and the renamed one treated as new, so its data would be dropped. "
+     "Take the old name for a new object only in a later change, after the rename is migrated, "
+     "or remove a hint that is no longer needed."},
     {"RESERVED_NAME_USED", E, "A reserved name is used again",
      "The name is listed in `reserved:` or `reserved_models:` because an earlier object with "
      "that name was removed; reusing it would give old data and queries a new meaning. Choose "

@@ -128,6 +128,7 @@ typedef struct mdc_field {
     mdc_fk_action on_delete, on_update;
     const char *description;
     const char *renamed_from; /* hint only: never in a checksum */
+    mdc_loc renamed_from_loc; /* its value (line 0 when not written) */
     const mdc_value *meta;    /* MAP or NULL */
 } mdc_field;
 
@@ -217,6 +218,7 @@ struct mdc_model {
     const char **reserved; /* sorted */
     size_t nreserved;
     const char *renamed_from; /* hint only */
+    mdc_loc renamed_from_loc; /* its value (line 0 when not written) */
 };
 
 /* ------------------------------------------------------------------ other kinds (SPEC 3.3) */

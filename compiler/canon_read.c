@@ -19,6 +19,7 @@
 #include "../model/types.h"
 #include "canon.h"
 #include "json_read.h"
+#include "sql_guard.h"
 #include "load_util.h"
 
 typedef struct rd {
@@ -99,11 +100,12 @@ static int boolean(rd *r, const mdc_value *v, const char *key, bool *out)
     return 0;
 }
 
-static int sql(rd *r, const mdc_value *v, const char *key, bool null_ok, const char **out)
+/* Raw SQL for the given readers (sql_guard.h), as the loader checks it. */
+static int sql(rd *r, const mdc_value *v, const char *key, bool null_ok, unsigned readers, const char **out)
 {
     if (str(r, v, key, null_ok, out)) return -1;
     if (!*out) return 0;
-    const char *why = mdc_sql_guard(*out);
+    const char *why = mdc_sql_guard_for(*out, readers, NULL);
     if (why) return bad(r, "\"%s\" is not a single SQL expression: %s", key, why);
     return 0;
 }
@@ -245,8 +247,8 @@ static int read_field(rd *r, const mdc_value *v, mdc_field *f)
         static const char *const ckeys[] = {"postgres", "sqlite", NULL};
         if (keys(r, dx, ckeys)) return -1;
         f->default_expr = MDC_DX_CUSTOM;
-        if (sql(r, mdc_json_get(dx, "postgres"), "default_expr.postgres", true, &f->default_pg)) return -1;
-        if (sql(r, mdc_json_get(dx, "sqlite"), "default_expr.sqlite", true, &f->default_sqlite)) return -1;
+        if (sql(r, mdc_json_get(dx, "postgres"), "default_expr.postgres", true, MDC_SQL_FOR_POSTGRES, &f->default_pg)) return -1;
+        if (sql(r, mdc_json_get(dx, "sqlite"), "default_expr.sqlite", true, MDC_SQL_FOR_SQLITE, &f->default_sqlite)) return -1;
     } else if (dx->kind != MDC_V_NULL) {
         return bad(r, "\"default_expr\" must be null, a word or an object");
     }
@@ -274,7 +276,7 @@ static int read_index(rd *r, const mdc_value *v, mdc_index *ix)
     if (str(r, mdc_json_get(v, "name"), "name", true, &ix->name)) return -1;
     if (ix->name && !*ix->name) return bad(r, "\"name\" is empty");
     if (boolean(r, mdc_json_get(v, "unique"), "unique", &ix->unique)) return -1;
-    if (sql(r, mdc_json_get(v, "where"), "where", true, &ix->where)) return -1;
+    if (sql(r, mdc_json_get(v, "where"), "where", true, MDC_SQL_FOR_BOTH, &ix->where)) return -1;
     const mdc_value *fs = mdc_json_get(v, "fields");
     if (fs->kind != MDC_V_SEQ || fs->n == 0) return bad(r, "\"fields\" must be a non-empty list");
     ix->cols = mdc_new_array(r->a, mdc_index_col, fs->n);
@@ -361,7 +363,7 @@ static int read_model(rd *r, const mdc_value *v, mdc_doc *d)
         at(r, "%.100s.checks[%zu]", base, i);
         if (keys(r, cs->items[i], ckeys)) return -1;
         if (str(r, mdc_json_get(cs->items[i], "name"), "name", true, &m->checks[i].name)) return -1;
-        if (sql(r, mdc_json_get(cs->items[i], "expr"), "expr", false, &m->checks[i].expr)) return -1;
+        if (sql(r, mdc_json_get(cs->items[i], "expr"), "expr", false, MDC_SQL_FOR_BOTH, &m->checks[i].expr)) return -1;
     }
     at(r, "%s", base);
     return 0;

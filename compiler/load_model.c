@@ -537,8 +537,9 @@ static void load_default_expr(const mload *L, mdc_field *f, const mdc_ynode *n, 
         mdc_lcheck_keys(c, n, where, custom_expr_keys, 2);
         const mdc_ynode *pg = mdc_lrequire(c, n, "postgres", where);
         const mdc_ynode *lite = mdc_lrequire(c, n, "sqlite", where);
-        const char *pgs = pg ? mdc_lsql(c, pg, fmt(L, "`postgres` of %s", where)) : NULL;
-        const char *ls = lite ? mdc_lsql(c, lite, fmt(L, "`sqlite` of %s", where)) : NULL;
+        /* each text goes to its own dialect's files only */
+        const char *pgs = pg ? mdc_lsql_for(c, pg, fmt(L, "`postgres` of %s", where), MDC_SQL_FOR_POSTGRES) : NULL;
+        const char *ls = lite ? mdc_lsql_for(c, lite, fmt(L, "`sqlite` of %s", where), MDC_SQL_FOR_SQLITE) : NULL;
         if (!pgs || !ls) return;
         f->default_expr = MDC_DX_CUSTOM;
         f->default_pg = pgs;

@@ -457,43 +457,19 @@ static size_t skip_quoted(const char *s, size_t i, char q)
     return (size_t)-1;
 }
 
-const char *mdc_sql_guard(const char *sql)
+const char *mdc_lsql_for(const mdc_lctx *c, const mdc_ynode *n, const char *what, unsigned readers)
 {
-    if (!sql) return "it is empty";
-    long depth = 0;
-    bool any = false;
-    for (size_t i = 0; sql[i];) {
-        char ch = sql[i];
-        if (ch == '\'' || ch == '"') {
-            size_t j = skip_quoted(sql, i, ch);
-            if (j == (size_t)-1)
-                return ch == '\'' ? "a '...' literal is not closed"
-                                  : "a \"...\" identifier is not closed";
-            i = j;
-            any = true;
-            continue;
-        }
-        if (ch == ';') return "it contains `;`";
-        if (ch == '-' && sql[i + 1] == '-') return "it contains a `--` comment";
-        if (ch == '/' && sql[i + 1] == '*') return "it contains a `/*` comment";
-        if (ch == '(') depth++;
-        if (ch == ')' && --depth < 0) return "a `)` has no matching `(`";
-        if (!isspace((unsigned char)ch)) any = true;
-        i++;
-    }
-    if (depth > 0) return "a `(` is not closed";
-    if (!any) return "it is empty";
+    const char *s = mdc_lstring(c, n, what);
+    if (!s) return NULL;
+    const char *why = mdc_sql_guard_for(s, readers, NULL);
+    if (!why) return s;
+    mdc_lerr(c, "BAD_VALUE", n, "%s must be a single SQL expression: %s", what, why);
     return NULL;
 }
 
 const char *mdc_lsql(const mdc_lctx *c, const mdc_ynode *n, const char *what)
 {
-    const char *s = mdc_lstring(c, n, what);
-    if (!s) return NULL;
-    const char *why = mdc_sql_guard(s);
-    if (!why) return s;
-    mdc_lerr(c, "BAD_VALUE", n, "%s must be a single SQL expression: %s", what, why);
-    return NULL;
+    return mdc_lsql_for(c, n, what, MDC_SQL_FOR_BOTH);
 }
 
 /* Words of SQL expressions that are never column names (lower case). */

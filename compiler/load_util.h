@@ -14,8 +14,8 @@
  *             `mdc bump` replaces
  *   values:   a YAML node -> mdc_value by the YAML 1.2 core schema (maps sorted by key in
  *             RFC 8785 order)
- *   raw SQL:  a guard that lets through one SQL expression only (no `;`, comments,
- *             unbalanced parentheses or quotes), and a scanner for the column names an
+ *   raw SQL:  the guard of sql_guard.h applied to a node (one SQL expression only, for
+ *             every reader it is meant for), and a scanner for the column names an
  *             expression uses (UNKNOWN_FIELD in checks and index predicates)
  *   rules:    the rule catalog of SPEC 5.2 by name (for `rules:` in mdc.yaml)
  *
@@ -34,6 +34,7 @@
 
 #include "../model/defs.h"
 #include "../model/diag.h"
+#include "sql_guard.h"
 #include "yaml.h"
 
 /* What every loader function carries: where to allocate, where to report, which file. */
@@ -158,17 +159,16 @@ mdc_value *mdc_lvalue(mdc_arena *a, const mdc_ynode *n);
 /* ------------------------------------------------------------------ raw SQL */
 
 /*
- * sql-expression := one expression: no `;`, `--` or `/ *` outside quoted text,
- *                   balanced parentheses, closed '...' literals and "..." identifiers,
- *                   not empty.
+ * sql-expression := one expression for every reader it is meant for: the guard of
+ *                   sql_guard.h (mdc_sql_guard_for, mdc_sql_guard: both dialects).
  *
- * Returns NULL when sql passes, else the reason ("contains `;`").
+ * mdc_lstring + mdc_sql_guard_for: the SQL text, or NULL after BAD_VALUE ("`expr` of check
+ * `x` must be a single SQL expression: it contains `;`").  mdc_lsql checks for both
+ * dialects (checks, index predicates); mdc_lsql_for for the given readers (the one-dialect
+ * texts of a custom default).
  */
-const char *mdc_sql_guard(const char *sql);
-
-/* mdc_lstring + mdc_sql_guard: the SQL text, or NULL after BAD_VALUE ("`expr` of check
- * `x` must be a single SQL expression: contains `;`"). */
 const char *mdc_lsql(const mdc_lctx *c, const mdc_ynode *n, const char *what);
+const char *mdc_lsql_for(const mdc_lctx *c, const mdc_ynode *n, const char *what, unsigned readers);
 
 /*
  * The column names an expression uses, best effort: bare identifiers that are not SQL

@@ -9,10 +9,12 @@
  *     -> text (sql_pg.c, sql_sqlite.c): header comment, guard, recording table, DDL, record
  *
  * Every identifier goes through mdc_sql_ident ("..." with " doubled) and every string
- * literal through mdc_sql_str ('...' with ' doubled; PostgreSQL files set
- * standard_conforming_strings on, so a backslash is an ordinary character).  Raw SQL from
- * definitions (check expressions, index predicates, custom defaults) has passed the
- * loader's single-expression guard and is always wrapped in parentheses.  Comment text is
+ * literal through mdc_sql_str ('...' with ' doubled; in PostgreSQL files a literal holding
+ * a backslash is E'...' with backslashes doubled too, so it means the same whatever the
+ * server's standard_conforming_strings).  Raw SQL from definitions (check expressions,
+ * index predicates, custom defaults) has passed the guard of compiler/sql_guard.h and is
+ * always wrapped in parentheses, its line breaks outside quoted strings written as spaces
+ * (so no line a client reads starts inside it).  Comment text is
  * written on `--` lines with every control character replaced by a space, so nothing
  * user-written can end a comment early.
  *
@@ -89,18 +91,22 @@ int mdc_sql_find_state(const char *text, size_t len, char **json, size_t *json_l
 /* ------------------------------------------------------------------ escaping */
 
 void mdc_sql_ident(mdc_buf *b, const char *s);                 /* "s" with " doubled */
-void mdc_sql_str(mdc_buf *b, const char *s, size_t len);       /* 's' with ' doubled */
+/* 's' with ' doubled; for PostgreSQL, text holding a backslash is written E's' with ' and \
+ * doubled (the same under either standard_conforming_strings); other text is unchanged. */
+void mdc_sql_str(mdc_buf *b, mdc_dialect d, const char *s, size_t len);
 void mdc_sql_comment(mdc_buf *b, const char *s);               /* controls -> spaces */
 
 /*
- * printf-like SQL builder.  Conversions:
+ * printf-like SQL builder for dialect d.  Conversions:
  *   %I  identifier (const char *), quoted by mdc_sql_ident
- *   %L  string literal (const char *), quoted by mdc_sql_str
- *   %E  raw SQL expression from a definition (const char *), written as "(expr)"
+ *   %L  string literal (const char *), quoted by mdc_sql_str for d
+ *   %E  raw SQL expression from a definition (const char *), written by mdc_sql_expr_write
+ *       (compiler/sql_guard.h) for d: "(expr)", line breaks outside its quoted strings
+ *       written as spaces
  *   %s  trusted text written as is (keywords and text built by these functions only)
  *   %d  int   %u  unsigned   %z  size_t   %%  a percent sign
  */
-void mdc_sql_appendf(mdc_buf *b, const char *fmt, ...);
+void mdc_sql_appendf(mdc_buf *b, mdc_dialect d, const char *fmt, ...);
 
 /* A derived object name: "<base>_<suffix>" fitted to 63 bytes (cut at a UTF-8 boundary,
  * with 8 hex digits of the full name's hash when cut). */

@@ -12,6 +12,7 @@
 
 #include "../compiler/canon.h"
 #include "../compiler/canon_read.h"
+#include "../compiler/sql_guard.h"
 #include "../model/json.h"
 #include "../model/types.h"
 
@@ -32,20 +33,42 @@ void mdc_sql_ident(mdc_buf *b, const char *s)
     mdc_buf_putc(b, '"');
 }
 
-void mdc_sql_str(mdc_buf *b, const char *s, size_t len)
+/* s[0, len) between quotes, with every quote doubled and, when `backslashes`, every
+ * backslash doubled too.  Runs between the special characters are copied whole: registry
+ * states are megabytes of text. */
+static void quote_run(mdc_buf *b, const char *s, size_t len, bool backslashes)
 {
-    /* runs between quotes are copied whole: registry states are megabytes of text */
-    mdc_buf_grow(b, len + 2);
     mdc_buf_putc(b, '\'');
     size_t i = 0;
     while (s && i < len) {
-        const char *q = memchr(s + i, '\'', len - i);
-        size_t run = q ? (size_t)(q - (s + i)) + 1 : len - i; /* through the quote */
+        size_t run = 0;
+        if (!backslashes) {
+            const char *q = memchr(s + i, '\'', len - i);
+            run = q ? (size_t)(q - (s + i)) : len - i;
+        } else {
+            while (i + run < len && s[i + run] != '\'' && s[i + run] != '\\')
+                run++;
+        }
         mdc_buf_put(b, s + i, run);
-        if (q) mdc_buf_putc(b, '\'');
         i += run;
+        if (i < len) { /* a quote or a backslash: written twice */
+            mdc_buf_putc(b, s[i]);
+            mdc_buf_putc(b, s[i]);
+            i++;
+        }
     }
     mdc_buf_putc(b, '\'');
+}
+
+void mdc_sql_str(mdc_buf *b, mdc_dialect d, const char *s, size_t len)
+{
+    mdc_buf_grow(b, len + 3);
+    /* PostgreSQL reads a backslash in '...' as an escape when standard_conforming_strings
+     * is off, and a server parses a whole request before the file's SET LOCAL runs: a
+     * literal holding one is written E'...', which means the same under both settings. */
+    bool escape = d == MDC_DIALECT_POSTGRES && s && memchr(s, '\\', len);
+    if (escape) mdc_buf_putc(b, 'E');
+    quote_run(b, s, len, escape);
 }
 
 void mdc_sql_comment(mdc_buf *b, const char *s)
@@ -54,7 +77,7 @@ void mdc_sql_comment(mdc_buf *b, const char *s)
         mdc_buf_putc(b, *p < 0x20 || *p == 0x7f ? ' ' : (char)*p);
 }
 
-void mdc_sql_appendf(mdc_buf *b, const char *fmt, ...)
+void mdc_sql_appendf(mdc_buf *b, mdc_dialect d, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -73,13 +96,12 @@ void mdc_sql_appendf(mdc_buf *b, const char *fmt, ...)
             break;
         case 'L': {
             const char *s = va_arg(ap, const char *);
-            mdc_sql_str(b, s, s ? strlen(s) : 0);
+            mdc_sql_str(b, d, s, s ? strlen(s) : 0);
             break;
         }
         case 'E':
-            mdc_buf_putc(b, '(');
-            mdc_buf_puts(b, va_arg(ap, const char *));
-            mdc_buf_putc(b, ')');
+            mdc_sql_expr_write(b, va_arg(ap, const char *),
+                               d == MDC_DIALECT_SQLITE ? MDC_SQL_FOR_SQLITE : MDC_SQL_FOR_POSTGRES);
             break;
         case 's':
             mdc_buf_puts(b, va_arg(ap, const char *));
@@ -577,12 +599,46 @@ void mdc_sql_header(mdc_buf *b, const mdc_sql_plan *p)
 
 /* ------------------------------------------------------------------ the recorded state */
 
+/* Decodes the literal text[open, stop) written by mdc_sql_str: '...' with '' for a quote,
+ * or (escape) E'...' with '' or \' for a quote and \\ for a backslash.  True when it is
+ * exactly one closed literal of that form. */
+static bool decode_literal(const char *text, size_t open, size_t stop, bool escape, mdc_buf *out)
+{
+    mdc_buf_grow(out, stop - open);
+    size_t k = open + 1;
+    while (k < stop) {
+        size_t run = 0;
+        if (!escape) {
+            const char *q = memchr(text + k, '\'', stop - k);
+            run = q ? (size_t)(q - (text + k)) : stop - k;
+        } else {
+            while (k + run < stop && text[k + run] != '\'' && text[k + run] != '\\')
+                run++;
+        }
+        mdc_buf_put(out, text + k, run);
+        k += run;
+        if (k >= stop) return false; /* never closed */
+        if (text[k] == '\\') {     /* escape only: \\ or \' */
+            if (k + 1 >= stop || (text[k + 1] != '\\' && text[k + 1] != '\'')) return false;
+            mdc_buf_putc(out, text[k + 1]);
+            k += 2;
+        } else if (k + 1 < stop && text[k + 1] == '\'') {
+            mdc_buf_putc(out, '\'');
+            k += 2;
+        } else {
+            return k + 1 == stop; /* the closing quote ends the line's literal */
+        }
+    }
+    return false;
+}
+
 int mdc_sql_find_state(const char *text, size_t len, char **json, size_t *json_len)
 {
-    /* The last line of the form '...' -- mdc:state whose literal is well formed.  Lines of
-     * other multi-line literals (a description may hold newlines) can look similar, but
-     * mdc writes the state line after every other literal but the canonical model texts,
-     * which never hold a raw newline. */
+    /* The last line of the form '...' -- mdc:state (E'...' when the state holds a
+     * backslash, in PostgreSQL files) whose literal is well formed.  Lines of other
+     * multi-line literals (a description may hold newlines) can look similar, but mdc
+     * writes the state line after every other literal but the canonical model texts, which
+     * never hold a raw newline. */
     static const char tag[] = " -- mdc:state";
     const size_t tlen = sizeof tag - 1;
     *json = NULL;
@@ -592,26 +648,11 @@ int mdc_sql_find_state(const char *text, size_t len, char **json, size_t *json_l
     while (i < len) {
         const char *nl = memchr(text + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - text) : len;
-        if (end - i > tlen + 1 && text[i] == '\'' && memcmp(text + end - tlen, tag, tlen) == 0) {
-            size_t stop = end - tlen;
+        bool escape = end - i > 1 && text[i] == 'E' && text[i + 1] == '\'';
+        size_t open = escape ? i + 1 : i;
+        if (end - open > tlen + 1 && text[open] == '\'' && memcmp(text + end - tlen, tag, tlen) == 0) {
             mdc_buf b = MDC_BUF_INIT;
-            mdc_buf_grow(&b, stop - i);
-            size_t k = i + 1;
-            bool closed = false;
-            while (k < stop) {
-                const char *q = memchr(text + k, '\'', stop - k);
-                if (!q) break; /* never closed */
-                size_t at = (size_t)(q - text);
-                mdc_buf_put(&b, text + k, at - k);
-                if (at + 1 < stop && text[at + 1] == '\'') {
-                    mdc_buf_putc(&b, '\'');
-                    k = at + 2;
-                    continue;
-                }
-                closed = at + 1 == stop;
-                break;
-            }
-            if (closed) {
+            if (decode_literal(text, open, end - tlen, escape, &b)) {
                 free(*json);
                 *json_len = b.len;
                 *json = b.ptr ? b.ptr : calloc(1, 1);
@@ -670,7 +711,7 @@ static void literal(mdc_buf *b, mdc_arena *a, const mdc_value *v, const mdc_type
             return;
         }
         mdc_json_value(&tmp, v); /* JSON text (SQLite arrays and json columns) */
-        mdc_sql_str(b, tmp.ptr, tmp.len);
+        mdc_sql_str(b, d, tmp.ptr, tmp.len);
         mdc_buf_free(&tmp);
         return;
     }
@@ -689,14 +730,14 @@ static void literal(mdc_buf *b, mdc_arena *a, const mdc_value *v, const mdc_type
         if (t->base == MDC_T_DECIMAL && decimal_text(v->s))
             mdc_buf_put(b, v->s, v->len);
         else
-            mdc_sql_str(b, v->s, v->len);
+            mdc_sql_str(b, d, v->s, v->len);
         break;
     case MDC_V_NULL:
         mdc_buf_puts(b, "NULL");
         break;
     default:
         mdc_json_value(&tmp, v);
-        mdc_sql_str(b, tmp.ptr, tmp.len);
+        mdc_sql_str(b, d, tmp.ptr, tmp.len);
         break;
     }
     mdc_buf_free(&tmp);
@@ -725,7 +766,7 @@ bool mdc_sql_default(mdc_buf *b, mdc_arena *a, const mdc_field *f, mdc_dialect d
     case MDC_DX_CUSTOM: {
         const char *e = pg ? f->default_pg : f->default_sqlite;
         if (!e) return false;
-        mdc_sql_appendf(b, "%E", e);
+        mdc_sql_appendf(b, d, "%E", e);
         return true;
     }
     case MDC_DX_NONE:
@@ -788,18 +829,18 @@ bool mdc_sql_misfit(mdc_buf *b, const char *col, const mdc_field *of, const mdc_
     switch (nt->base) {
     case MDC_T_STRING:
         if (nt->length <= 0) return false;
-        mdc_sql_appendf(b, "length(CAST(%I AS %s)) > %d", col, pg ? "text" : "TEXT", (int)nt->length);
+        mdc_sql_appendf(b, d, "length(CAST(%I AS %s)) > %d", col, pg ? "text" : "TEXT", (int)nt->length);
         return true;
     case MDC_T_DECIMAL:
         if (nt->precision <= 0) return false;
         if (pg) {
             /* text that is not a number fails the cast by itself */
-            mdc_sql_appendf(b, "(CAST(%I AS numeric) <> round(CAST(%I AS numeric), %d) OR "
+            mdc_sql_appendf(b, d, "(CAST(%I AS numeric) <> round(CAST(%I AS numeric), %d) OR "
                                "abs(CAST(%I AS numeric)) >= 1e%d)",
                             col, col, (int)nt->scale, col, (int)(nt->precision - nt->scale));
         } else {
             /* compared through CAST: a TEXT column would make the comparisons textual */
-            mdc_sql_appendf(b,
+            mdc_sql_appendf(b, d,
                             "(CAST(%I AS NUMERIC) IS NOT %I OR round(CAST(%I AS NUMERIC), %d) <> CAST(%I AS NUMERIC) OR "
                             "abs(CAST(%I AS NUMERIC)) >= 1e%d)",
                             col, col, col, (int)nt->scale, col, col, (int)(nt->precision - nt->scale));
@@ -816,23 +857,23 @@ bool mdc_sql_misfit(mdc_buf *b, const char *col, const mdc_field *of, const mdc_
              * non-numbers fail by themselves */
             if (is_int_base(ot->base) || ot->base == MDC_T_BOOL || ot->base == MDC_T_STRING) return false;
             if (ot->base != MDC_T_DECIMAL && ot->base != MDC_T_FLOAT32 && ot->base != MDC_T_FLOAT64) return false;
-            mdc_sql_appendf(b, "CAST(%I AS numeric) <> trunc(CAST(%I AS numeric))", col, col);
+            mdc_sql_appendf(b, d, "CAST(%I AS numeric) <> trunc(CAST(%I AS numeric))", col, col);
             return true;
         }
         /* the range on the CAST: against a TEXT column the bounds would compare as text */
-        mdc_sql_appendf(b, "(CAST(%I AS INTEGER) IS NOT %I", col, col);
-        if (range) mdc_sql_appendf(b, " OR CAST(%I AS INTEGER) NOT BETWEEN %s", col, range);
-        mdc_sql_appendf(b, ")");
+        mdc_sql_appendf(b, d, "(CAST(%I AS INTEGER) IS NOT %I", col, col);
+        if (range) mdc_sql_appendf(b, d, " OR CAST(%I AS INTEGER) NOT BETWEEN %s", col, range);
+        mdc_sql_appendf(b, d, ")");
         return true;
     }
     case MDC_T_FLOAT32:
     case MDC_T_FLOAT64:
         if (pg) return false;
-        mdc_sql_appendf(b, "CAST(%I AS REAL) IS NOT %I", col, col);
+        mdc_sql_appendf(b, d, "CAST(%I AS REAL) IS NOT %I", col, col);
         return true;
     case MDC_T_BOOL:
         if (pg) return false;
-        mdc_sql_appendf(b, "%I NOT IN (0, 1)", col);
+        mdc_sql_appendf(b, d, "%I NOT IN (0, 1)", col);
         return true;
     default:
         return false;

@@ -39,7 +39,7 @@ typedef struct pg {
     bool fail_fn; /* pg_temp.mdc_fail is defined */
 } pg;
 
-#define OUT(w, ...) mdc_sql_appendf((w)->b, __VA_ARGS__)
+#define OUT(w, ...) mdc_sql_appendf((w)->b, MDC_DIALECT_POSTGRES, __VA_ARGS__)
 
 static void qname(pg *w, const mdc_model *m)
 {

@@ -43,7 +43,7 @@ typedef struct lite {
     size_t nchecks; /* rows with ok = 1 the gate expects */
 } lite;
 
-#define OUT(w, ...) mdc_sql_appendf((w)->b, __VA_ARGS__)
+#define OUT(w, ...) mdc_sql_appendf((w)->b, MDC_DIALECT_SQLITE, __VA_ARGS__)
 
 
 static void check_rowv(lite *w, const char *key, const char *cond)
@@ -151,7 +151,7 @@ static void create_index(lite *w, const mdc_model *m, const mdc_index *ix)
     if (ix->where) OUT(w, " WHERE %E", ix->where);
     OUT(w, ";\n");
     mdc_buf c = MDC_BUF_INIT;
-    mdc_sql_appendf(&c, "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %L AND tbl_name = %L)",
+    mdc_sql_appendf(&c, MDC_DIALECT_SQLITE, "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %L AND tbl_name = %L)",
                     name, m->table);
     check_rowv(w, mdc_printf(w->a, "index:%s", name), c.ptr);
     mdc_buf_free(&c);
@@ -161,7 +161,7 @@ static void drop_index(lite *w, const char *name)
 {
     OUT(w, "DROP INDEX %I;\n", name);
     mdc_buf c = MDC_BUF_INIT;
-    mdc_sql_appendf(&c, "NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %L)", name);
+    mdc_sql_appendf(&c, MDC_DIALECT_SQLITE, "NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %L)", name);
     check_rowv(w, mdc_printf(w->a, "dropped-index:%s", name), c.ptr);
     mdc_buf_free(&c);
 }
@@ -188,7 +188,7 @@ static void check_columns(lite *w, const mdc_model *m)
         if (i) mdc_buf_putc(&want, '|');
         mdc_buf_puts(&want, sig[i]);
     }
-    mdc_sql_appendf(&c,
+    mdc_sql_appendf(&c, MDC_DIALECT_SQLITE,
                     "(SELECT group_concat(sig, '|') FROM (SELECT name || ' ' || type || ' ' || \"notnull\" || "
                     "' ' || pk AS sig FROM pragma_table_info(%L) ORDER BY name)) IS %L",
                     m->table, want.ptr ? want.ptr : "");
@@ -200,7 +200,7 @@ static void check_columns(lite *w, const mdc_model *m)
 static void check_foreign_keys(lite *w, const char *table)
 {
     mdc_buf c = MDC_BUF_INIT;
-    mdc_sql_appendf(&c, "NOT EXISTS (SELECT 1 FROM pragma_foreign_key_check(%L))", table);
+    mdc_sql_appendf(&c, MDC_DIALECT_SQLITE, "NOT EXISTS (SELECT 1 FROM pragma_foreign_key_check(%L))", table);
     check_rowv(w, mdc_printf(w->a, "foreign-keys:%s", table), c.ptr);
     mdc_buf_free(&c);
 }
@@ -411,7 +411,7 @@ static void rebuild(lite *w, const mdc_sql_table *t)
         const mdc_field *of = t->fields[i].old, *nf = t->fields[i].new_;
         mdc_buf mis = MDC_BUF_INIT, cond = MDC_BUF_INIT;
         if (of && nf && mdc_sql_misfit(&mis, of->name, of, nf, MDC_DIALECT_SQLITE)) {
-            mdc_sql_appendf(&cond, "NOT EXISTS (SELECT 1 FROM %I WHERE %I IS NOT NULL AND %s)", nm->table,
+            mdc_sql_appendf(&cond, MDC_DIALECT_SQLITE, "NOT EXISTS (SELECT 1 FROM %I WHERE %I IS NOT NULL AND %s)", nm->table,
                             of->name, mis.ptr);
             check_rowv(w, mdc_printf(w->a, "fits:%s.%s", nm->table, nf->name), cond.ptr);
         }
@@ -424,11 +424,11 @@ static void rebuild(lite *w, const mdc_sql_table *t)
     for (size_t i = 0; i < t->nfields; i++) {
         const mdc_field *of = t->fields[i].old, *nf = t->fields[i].new_;
         if (!of || !nf) continue;
-        mdc_sql_appendf(&cols, "%s%I", cols.len ? ", " : "", nf->name);
+        mdc_sql_appendf(&cols, MDC_DIALECT_SQLITE, "%s%I", cols.len ? ", " : "", nf->name);
         if (strcmp(lite_type(of), lite_type(nf)) != 0)
-            mdc_sql_appendf(&vals, "%sCAST(%I AS %s)", vals.len ? ", " : "", of->name, lite_type(nf));
+            mdc_sql_appendf(&vals, MDC_DIALECT_SQLITE, "%sCAST(%I AS %s)", vals.len ? ", " : "", of->name, lite_type(nf));
         else
-            mdc_sql_appendf(&vals, "%s%I", vals.len ? ", " : "", of->name);
+            mdc_sql_appendf(&vals, MDC_DIALECT_SQLITE, "%s%I", vals.len ? ", " : "", of->name);
     }
     if (cols.len)
         OUT(w, "INSERT INTO %I (%s) SELECT %s FROM %I;\n", tmp, cols.ptr, vals.ptr, nm->table);
@@ -437,7 +437,7 @@ static void rebuild(lite *w, const mdc_sql_table *t)
     mdc_buf_free(&cols);
     mdc_buf_free(&vals);
     mdc_buf c = MDC_BUF_INIT;
-    mdc_sql_appendf(&c, "(SELECT count(*) FROM %I) IS (SELECT \"n\" FROM temp.\"mdc_check\" WHERE \"k\" = %L)", tmp,
+    mdc_sql_appendf(&c, MDC_DIALECT_SQLITE, "(SELECT count(*) FROM %I) IS (SELECT \"n\" FROM temp.\"mdc_check\" WHERE \"k\" = %L)", tmp,
                     mdc_printf(w->a, "rows:%s", nm->table));
     check_rowv(w, mdc_printf(w->a, "copied:%s", nm->table), c.ptr);
     mdc_buf_free(&c);
@@ -517,12 +517,12 @@ static void preamble(lite *w)
     }
     mdc_buf c = MDC_BUF_INIT;
     if (*p->from_checksum)
-        mdc_sql_appendf(&c,
+        mdc_sql_appendf(&c, MDC_DIALECT_SQLITE,
                         "(SELECT \"checksum\" FROM \"dataflow_migrations\" WHERE \"application_id\" = %L AND \"status\" = "
                         "'applied' ORDER BY \"applied_at\" DESC, rowid DESC LIMIT 1) IS %L",
                         p->project, p->from_checksum);
     else
-        mdc_sql_appendf(&c, "NOT EXISTS (SELECT 1 FROM \"dataflow_migrations\" WHERE \"application_id\" = %L)",
+        mdc_sql_appendf(&c, MDC_DIALECT_SQLITE, "NOT EXISTS (SELECT 1 FROM \"dataflow_migrations\" WHERE \"application_id\" = %L)",
                         p->project);
     check_rowv(w, "guard", c.ptr);
     mdc_buf_free(&c);
@@ -536,7 +536,7 @@ static void record(lite *w)
         const char *fw = p->o->forward_name ? p->o->forward_name : "";
         OUT(w, "DELETE FROM \"dataflow_migrations\" WHERE \"application_id\" = %L AND \"name\" = %L AND \"checksum\" = %L;\n",
             p->project, fw, p->from_checksum);
-        mdc_sql_appendf(&c, "NOT EXISTS (SELECT 1 FROM \"dataflow_migrations\" WHERE \"application_id\" = %L AND \"name\" = %L)",
+        mdc_sql_appendf(&c, MDC_DIALECT_SQLITE, "NOT EXISTS (SELECT 1 FROM \"dataflow_migrations\" WHERE \"application_id\" = %L AND \"name\" = %L)",
                         p->project, fw);
         check_rowv(w, "recorded", c.ptr);
         mdc_buf_free(&c);
@@ -550,7 +550,7 @@ static void record(lite *w)
         p->operations_json);
     mdc_buf_free(&rv);
     OUT(w, "%L -- mdc:state\n, %L, 1);\n", p->state_json ? p->state_json : "{}", p->project);
-    mdc_sql_appendf(&c,
+    mdc_sql_appendf(&c, MDC_DIALECT_SQLITE,
                     "EXISTS (SELECT 1 FROM \"dataflow_migrations\" WHERE \"application_id\" = %L AND \"name\" = %L AND "
                     "\"checksum\" = %L AND \"status\" = 'applied')",
                     p->project, p->o->name ? p->o->name : "", p->to_checksum);
@@ -583,7 +583,7 @@ static void registry_sync(lite *w)
     }
     if (n) OUT(w, ";\n");
     mdc_buf c = MDC_BUF_INIT;
-    mdc_sql_appendf(&c, "(SELECT count(*) FROM \"dataflow_model_registry\" WHERE \"application_id\" = %L) = %z",
+    mdc_sql_appendf(&c, MDC_DIALECT_SQLITE, "(SELECT count(*) FROM \"dataflow_model_registry\" WHERE \"application_id\" = %L) = %z",
                     p->project, n);
     check_rowv(w, "registry rows", c.ptr);
     mdc_buf_free(&c);
@@ -636,7 +636,7 @@ int mdc_sql_emit_sqlite(mdc_buf *out, const mdc_sql_plan *p, mdc_error *err)
                                  : "-- reserved removal (reserved_models): the table and its data are dropped\n");
         OUT(&w, "DROP TABLE %I;\n", t->old->table);
         mdc_buf c = MDC_BUF_INIT;
-        mdc_sql_appendf(&c, "NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %L)", t->old->table);
+        mdc_sql_appendf(&c, MDC_DIALECT_SQLITE, "NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %L)", t->old->table);
         check_rowv(&w, mdc_printf(w.a, "dropped:%s", t->old->table), c.ptr);
         mdc_buf_free(&c);
     }

@@ -98,38 +98,22 @@ static int cmp_commit_ix(const void *a, const void *b)
     return strcmp(((const commit_ix *)a)->hex, ((const commit_ix *)b)->hex);
 }
 
-/* The first-parent chain ending at rev, oldest first, as hex ids (caller frees). */
-static int first_parent_chain(git_repository *git, const char *rev, commit_ix **out, size_t *n)
+/* The first-parent chain ending at rev as hex ids, each with its position (oldest = 0);
+ * the caller frees it.  source.h's walk: a chain cut by a shallow clone fails. */
+static int first_parent_chain(mdc_repo *repo, const char *rev, commit_ix **out, size_t *n)
 {
+    git_oid *ids = NULL;
+    mdc_error err = {{0}};
     *out = NULL;
-    *n = 0;
-    git_object *obj = NULL;
-    if (git_revparse_single(&obj, git, rev) < 0) return -1;
-    git_commit *c = NULL;
-    int rc = git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT);
-    git_object_free(obj);
-    if (rc < 0) return -1;
-    size_t cap = 64;
-    commit_ix *v = malloc(cap * sizeof *v);
-    while (c && v) {
-        if (*n == cap) {
-            commit_ix *nv = realloc(v, (cap *= 2) * sizeof *v);
-            if (!nv) break;
-            v = nv;
-        }
-        git_oid_tostr(v[*n].hex, sizeof v[*n].hex, git_commit_id(c));
-        (*n)++;
-        git_commit *parent = NULL;
-        if (git_commit_parentcount(c) == 0 || git_commit_parent(&parent, c, 0) < 0) parent = NULL;
-        git_commit_free(c);
-        c = parent;
+    if (mdc_repo_first_parents(&ids, n, repo, rev, &err) < 0) return -1;
+    commit_ix *v = malloc((*n ? *n : 1) * sizeof *v);
+    for (size_t i = 0; v && i < *n; i++) {
+        git_oid_tostr(v[i].hex, sizeof v[i].hex, &ids[i]);
+        v[i].ix = i;
     }
-    git_commit_free(c);
-    if (!v) return -1;
-    for (size_t i = 0; i < *n; i++)
-        v[i].ix = *n - 1 - i; /* oldest = 0 */
+    free(ids);
     *out = v;
-    return 0;
+    return v ? 0 : -1;
 }
 
 static const char *derived_registry_version(mdc_arena *a, mdc_repo *repo, const char *rev,
@@ -137,7 +121,7 @@ static const char *derived_registry_version(mdc_arena *a, mdc_repo *repo, const 
 {
     commit_ix *chain = NULL;
     size_t n = 0;
-    if (!h || h->n == 0 || first_parent_chain(mdc_repo_git(repo), rev, &chain, &n) < 0 || n == 0) {
+    if (!h || h->n == 0 || first_parent_chain(repo, rev, &chain, &n) < 0 || n == 0) {
         free(chain);
         return "1.0.0";
     }

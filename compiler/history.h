@@ -45,8 +45,9 @@ typedef struct mdc_history {
  * working tree, whose documents the first compiled commit reuses instead of parsing its
  * files again (most of a repository's files are the same at every commit); it must outlive
  * the call.  With share, the chain is compiled in stretches on every core (MDC_THREADS sets
- * how many); the result is the same for any count.  Fails (-1) when rev cannot be resolved
- * or a commit cannot be read.
+ * how many); the result is the same for any count.  Fails (-1) when rev cannot be resolved,
+ * a commit cannot be read, or the first-parent chain is cut short (a shallow clone: the
+ * message names `git fetch --unshallow`), never deriving versions from part of the history.
  */
 int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
                         const struct mdc_compilation *share, mdc_error *err);

@@ -415,11 +415,37 @@ static int rev_error(git_repository *git, const char *rev, int e, mdc_error *err
     return mdc_error_set(err, "cannot resolve revision '%s': %s", rev, why);
 }
 
+/* libgit2 1.5.1 leaks in git_revparse_single when the object a reference points to is
+ * damaged.  So the reference a revision starts from (HEAD in HEAD~2, main in main^) is
+ * resolved and its object read first: -1 (message in err) when that fails, else 0. */
+static int check_start_ref(git_repository *git, const char *rev, mdc_error *err)
+{
+    size_t n = strcspn(rev, "~^:");
+    const char *brace = strstr(rev, "@{");
+    if (brace && (size_t)(brace - rev) < n) n = (size_t)(brace - rev);
+    char name[256];
+    if (n >= sizeof name) return 0;
+    memcpy(name, rev, n);
+    name[n] = '\0';
+    if (n == 0 || strcmp(name, "@") == 0) snprintf(name, sizeof name, "HEAD");
+    git_reference *ref = NULL, *res = NULL;
+    git_object *obj = NULL;
+    int rc = 0;
+    if (git_reference_dwim(&ref, git, name) == 0 && git_reference_resolve(&res, ref) == 0 &&
+        git_object_lookup(&obj, git, git_reference_target(res), GIT_OBJECT_ANY) < 0)
+        rc = mdc_error_set(err, "cannot resolve revision '%s': %s", rev, git_msg());
+    git_object_free(obj);
+    git_reference_free(res);
+    git_reference_free(ref);
+    return rc;
+}
+
 int mdc_repo_commit(struct git_commit **out, mdc_repo *repo, const char *rev, mdc_error *err)
 {
     git_object *obj = NULL;
     *out = NULL;
     if (!rev || !*rev) return mdc_error_set(err, "no revision given");
+    if (check_start_ref(repo->git, rev, err) < 0) return -1;
     int e = git_revparse_single(&obj, repo->git, rev);
     if (e < 0) return rev_error(repo->git, rev, e, err);
     e = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT);

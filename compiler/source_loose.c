@@ -272,7 +272,11 @@ static int guard_read_prefix(git_oid *full, void **data, size_t *len, git_object
     while ((de = readdir(d)) != NULL) {
         if (strlen(de->d_name) != GIT_OID_HEXSZ - 2 || strncmp(de->d_name, want + 2, n - 2) != 0)
             continue;
-        if (found++ == 0) snprintf(hex, sizeof hex, "%.2s%s", want, de->d_name);
+        if (found++ == 0) {
+            memcpy(hex, want, 2);
+            memcpy(hex + 2, de->d_name, GIT_OID_HEXSZ - 2); /* its length was checked */
+            hex[GIT_OID_HEXSZ] = '\0';
+        }
     }
     closedir(d);
     if (found == 0) return GIT_ENOTFOUND;

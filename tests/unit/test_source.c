@@ -227,13 +227,25 @@ TEST(open_without_mdc_yaml)
     CHECK(strstr(err.msg, "no mdc.yaml found") != NULL);
 }
 
-TEST(open_bare_repository_fails)
+/* A bare repository opens (it has revisions), but only revision states: the working tree
+ * and the index fail saying it is bare; without commits a revision is "no commits yet". */
+TEST(open_bare_repository_revisions_only)
 {
     sh(".", "rm -rf bare.git && git init -q --bare bare.git");
     mdc_repo *repo = NULL;
+    mdc_state *st = NULL;
     mdc_error err = {{0}};
-    CHECK_INT(mdc_repo_open(&repo, abs_path("bare.git"), &err), -1);
+    CHECK_INT(mdc_repo_open(&repo, abs_path("bare.git"), &err), 0);
+    if (!repo) return;
+    CHECK(mdc_repo_is_bare(repo));
+    CHECK_STR(mdc_repo_prefix(repo), "");
+    CHECK_INT(mdc_state_open(&st, repo, MDC_STATE_WORKTREE, NULL, &err), -1);
     CHECK(strstr(err.msg, "bare") != NULL);
+    CHECK_INT(mdc_state_open(&st, repo, MDC_STATE_INDEX, NULL, &err), -1);
+    CHECK(strstr(err.msg, "bare") != NULL);
+    CHECK_INT(mdc_state_open(&st, repo, MDC_STATE_REV, "HEAD", &err), -1);
+    CHECK(strstr(err.msg, "no commits yet") != NULL);
+    mdc_repo_free(repo);
 }
 
 TEST(open_repository_of_another_user)
@@ -829,7 +841,7 @@ int main(void)
     RUN(open_prefix_when_project_in_subfolder);
     RUN(open_not_a_repository);
     RUN(open_without_mdc_yaml);
-    RUN(open_bare_repository_fails);
+    RUN(open_bare_repository_revisions_only);
     RUN(open_repository_of_another_user);
     RUN(states_see_worktree_index_and_commit);
     RUN(index_honours_git_index_file);

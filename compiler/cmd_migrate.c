@@ -393,13 +393,24 @@ int mdc_cmd_migrate(const mdc_global *g, int argc, char **argv)
             mdc_sql_refusal *ref;
             size_t nref = mdc_sql_gate(a, df, hreg, max_risk, &ref);
             if (nref) {
-                for (size_t k = 0; k < nref; k++)
+                size_t nrisk = 0;
+                for (size_t k = 0; k < nref; k++) {
+                    if (ref[k].why) { /* a type change the two dialects cannot convert alike */
+                        fprintf(stderr, "mdc: %s: refused: %s %s: %s%s%s: %s: %s\n", r->rel_dir,
+                                mdc_kind_name(ref[k].doc->kind), ref[k].doc->name, ref[k].change->rule,
+                                ref[k].change->field ? " on " : "", ref[k].change->field ? ref[k].change->field : "",
+                                ref[k].change->message, ref[k].why);
+                        continue;
+                    }
+                    nrisk++;
                     fprintf(stderr, "mdc: %s: refused: %s %s: %s%s%s (risk %s > max %s): %s\n", r->rel_dir,
                             mdc_kind_name(ref[k].doc->kind), ref[k].doc->name, ref[k].change->rule,
                             ref[k].change->field ? " on " : "", ref[k].change->field ? ref[k].change->field : "",
                             mdc_risk_name(ref[k].change->risk), mdc_risk_name(max_risk), ref[k].change->message);
-                fprintf(stderr, "mdc: %zu operation(s) above max_risk %s; raise it with --max-risk if intended\n",
-                        nref, mdc_risk_name(max_risk));
+                }
+                if (nrisk)
+                    fprintf(stderr, "mdc: %zu operation(s) above max_risk %s; raise it with --max-risk if intended\n",
+                            nrisk, mdc_risk_name(max_risk));
                 rc = 1;
                 continue;
             }

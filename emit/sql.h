@@ -68,11 +68,14 @@ int mdc_sql_migration(mdc_buf *out, mdc_arena *a, const mdc_registry *base,
 typedef struct mdc_sql_refusal {
     const mdc_doc_diff *doc;
     const mdc_change *change;
+    const char *why; /* NULL: its risk is above the maximum; else why it is refused at any risk */
 } mdc_sql_refusal;
 
 /*
- * The changes of df whose risk is above max (SPEC 6.3), in diff order.  Reserved removals
- * (FIELD_REMOVED of a name in the model's `reserved`, MODEL_REMOVED of a name in
+ * The changes of df whose risk is above max (SPEC 6.3), and, when the head project writes
+ * migrations for both dialects, the type changes that would leave different values in the
+ * two databases (mdc_sql_type_change_refusal; `why` says why), in diff order.  Reserved
+ * removals (FIELD_REMOVED of a name in the model's `reserved`, MODEL_REMOVED of a name in
  * `reserved_models`) are never refused.  Returns the number; *out is arena-owned.
  */
 size_t mdc_sql_gate(mdc_arena *a, const mdc_diff *df, const mdc_registry *head, mdc_risk max,
@@ -247,5 +250,24 @@ const char *mdc_sql_record_version(mdc_buf *buf, const char *version, const char
  * the database (e.g. PostgreSQL's 'abc'::int).
  */
 bool mdc_sql_misfit(mdc_buf *b, const char *col, const mdc_field *of, const mdc_field *nf, mdc_dialect d);
+
+/*
+ * Type changes and the values they leave (issue 16): a migration must leave the same values
+ * in a PostgreSQL and an SQLite database.  Returns NULL when the change from `from` to `to`
+ * converts every value to the same text or number on both dialects (or makes both refuse
+ * the same values), else why it cannot; the risk gate refuses such a change when the
+ * project writes migrations for both dialects.  The table of conversions is in
+ * sql_common.c above this function.
+ */
+const char *mdc_sql_type_change_refusal(const mdc_type *from, const mdc_type *to);
+
+/*
+ * The expression that converts column `col` (named as for mdc_sql_misfit) from of's type to
+ * nf's: PostgreSQL's `ALTER COLUMN ... TYPE T USING <expr>`, the value copied by an SQLite
+ * rebuild.  For an unchanged SQLite column type the column itself.  `a` holds the
+ * PostgreSQL type's spelling; SQLite needs none (a may be NULL).
+ */
+void mdc_sql_convert(mdc_buf *b, mdc_arena *a, const char *col, const mdc_field *of, const mdc_field *nf,
+                     mdc_dialect d);
 
 #endif

@@ -341,12 +341,17 @@ size_t mdc_sql_gate(mdc_arena *a, const mdc_diff *df, const mdc_registry *head, 
     for (size_t i = 0; i < df->ndocs; i++) n += df->docs[i]->nchanges;
     mdc_sql_refusal *v = mdc_new_array(a, mdc_sql_refusal, n + 1);
     size_t k = 0;
+    bool both = head->project && head->project->dialect_postgres && head->project->dialect_sqlite;
     for (size_t i = 0; i < df->ndocs; i++) {
         const mdc_doc_diff *dd = df->docs[i];
         for (size_t j = 0; j < dd->nchanges; j++) {
             const mdc_change *ch = dd->changes[j];
-            if (ch->risk <= max || reserved_removal(dd, ch, head)) continue;
+            const char *why = NULL;
+            if (both && ch->old_field && ch->new_field && strncmp(ch->rule, "FIELD_TYPE_", 11) == 0)
+                why = mdc_sql_type_change_refusal(&ch->old_field->type, &ch->new_field->type);
+            if (!why && (ch->risk <= max || reserved_removal(dd, ch, head))) continue;
             v[k].doc = dd;
+            v[k].why = why;
             v[k++].change = ch;
         }
     }
@@ -834,6 +839,8 @@ bool mdc_sql_misfit(mdc_buf *b, const char *col, const mdc_field *of, const mdc_
     case MDC_T_DECIMAL:
         if (nt->precision <= 0) return false;
         if (pg) {
+            /* a bool has no cast to numeric; its 1 that does not fit fails by itself */
+            if (ot->base == MDC_T_BOOL) return false;
             /* text that is not a number fails the cast by itself */
             mdc_sql_appendf(b, d, "(CAST(%I AS numeric) <> round(CAST(%I AS numeric), %d) OR "
                                "abs(CAST(%I AS numeric)) >= 1e%d)",
@@ -853,22 +860,38 @@ bool mdc_sql_misfit(mdc_buf *b, const char *col, const mdc_field *of, const mdc_
                             : nt->base == MDC_T_INT32 ? "-2147483648 AND 2147483647"
                                                       : NULL;
         if (pg) {
+            /* text: only what SQLite's check below lets through, an integer in its plain
+             * form (PostgreSQL also reads ' 7', '+7' and '007') */
+            if (ot->base == MDC_T_STRING || ot->base == MDC_T_ENUM) {
+                mdc_sql_appendf(b, d, "CAST(%I AS text) !~ '^(0|-?[1-9][0-9]*)$'", col);
+                return true;
+            }
             /* PostgreSQL rounds fractions when casting to an integer; overflow and
              * non-numbers fail by themselves */
-            if (is_int_base(ot->base) || ot->base == MDC_T_BOOL || ot->base == MDC_T_STRING) return false;
+            if (is_int_base(ot->base) || ot->base == MDC_T_BOOL) return false;
             if (ot->base != MDC_T_DECIMAL && ot->base != MDC_T_FLOAT32 && ot->base != MDC_T_FLOAT64) return false;
             mdc_sql_appendf(b, d, "CAST(%I AS numeric) <> trunc(CAST(%I AS numeric))", col, col);
             return true;
         }
-        /* the range on the CAST: against a TEXT column the bounds would compare as text */
-        mdc_sql_appendf(b, d, "(CAST(%I AS INTEGER) IS NOT %I", col, col);
+        /* the range on the CAST: against a TEXT column the bounds would compare as text.
+         * From text, only an integer in its plain form, as PostgreSQL's check above: the
+         * comparison as text (an INTEGER CAST would read ' 7', '+7', '7.0' as 7) */
+        if (ot->base == MDC_T_STRING || ot->base == MDC_T_ENUM)
+            mdc_sql_appendf(b, d, "(CAST(CAST(%I AS INTEGER) AS TEXT) IS NOT %I", col, col);
+        else
+            mdc_sql_appendf(b, d, "(CAST(%I AS INTEGER) IS NOT %I", col, col);
         if (range) mdc_sql_appendf(b, d, " OR CAST(%I AS INTEGER) NOT BETWEEN %s", col, range);
         mdc_sql_appendf(b, d, ")");
         return true;
     }
     case MDC_T_FLOAT32:
     case MDC_T_FLOAT64:
-        if (pg) return false;
+        if (pg) {
+            /* PostgreSQL rounds an int64 beyond 2^53 silently; SQLite's check refuses it */
+            if (ot->base != MDC_T_INT64) return false;
+            mdc_sql_appendf(b, d, "CAST(CAST(%I AS double precision) AS numeric) <> CAST(%I AS numeric)", col, col);
+            return true;
+        }
         mdc_sql_appendf(b, d, "CAST(%I AS REAL) IS NOT %I", col, col);
         return true;
     case MDC_T_BOOL:
@@ -878,4 +901,96 @@ bool mdc_sql_misfit(mdc_buf *b, const char *col, const mdc_field *of, const mdc_
     default:
         return false;
     }
+}
+
+/* ------------------------------------------------------------------ type conversions */
+
+/*
+ * What a type change does to the stored values, per dialect (the SQLite side holds bool as
+ * INTEGER 0/1, decimals in a NUMERIC column, dates, times and timestamps as the text
+ * PostgreSQL prints for them, json and arrays as JSON text).  tests/sh/test_type_conversions.sh
+ * applies every pair to the same rows on both databases and compares.
+ *
+ *   from -> to                          PostgreSQL              SQLite
+ *   int -> wider int, int16 -> float32  v::T                    copied
+ *   int -> float64, int -> decimal      v::T (+ misfit check)   CAST (+ misfit check)
+ *   int/float/decimal -> int, decimal   v::T, fractions and     CAST, the same values
+ *     (narrowing, float32 excepted)     out-of-range refused    refused
+ *   float32 -> float64                  v::TEXT::T (the value   copied
+ *                                       as printed, 0.1 stays
+ *                                       0.1)
+ *   bool -> int, float, decimal         v::INTEGER::T (1/0)     copied / CAST (1/0)
+ *   bool -> string, enum                v::T ('true'/'false')   CASE ... 'true'/'false'
+ *   int -> string, enum                 v::T                    CAST
+ *   string/enum/uuid/date/time/         v::T                    copied (the same text)
+ *     timestamp -> string, enum         (length/value checks)   (the same checks)
+ *   string, enum -> int                 v::T, text other than   CAST, the same text
+ *                                       0, 12, -12 refused      refused
+ *
+ * Everything else is refused when a project writes both dialects, for the reason given
+ * below: the two databases would hold different values (or only one would accept them).
+ */
+static bool is_float_base(mdc_base_type t)
+{
+    return t == MDC_T_FLOAT32 || t == MDC_T_FLOAT64;
+}
+
+static bool is_text_base(mdc_base_type t)
+{
+    return t == MDC_T_STRING || t == MDC_T_ENUM;
+}
+
+const char *mdc_sql_type_change_refusal(const mdc_type *from, const mdc_type *to)
+{
+    if (mdc_type_equal(from, to)) return NULL;
+    mdc_base_type f = from->base, t = to->base;
+    if (from->array || to->array)
+        return "arrays are JSON text in SQLite and arrays in PostgreSQL: no conversion gives the same values";
+    if (f == MDC_T_BYTES || t == MDC_T_BYTES)
+        return "bytes do not convert to or from other types alike (PostgreSQL escapes them, SQLite copies the bytes)";
+    if (f == MDC_T_JSON || t == MDC_T_JSON)
+        return "PostgreSQL parses json and prints it with its own spacing, SQLite keeps the text as it is";
+    if (t == MDC_T_UUID || t == MDC_T_DATE || t == MDC_T_TIME || t == MDC_T_TIMESTAMP || t == MDC_T_TIMESTAMPTZ ||
+        t == MDC_T_INTERVAL)
+        return "PostgreSQL parses the value and prints it in its own form, SQLite keeps the text or number as it is";
+    if (f == MDC_T_TIMESTAMPTZ || f == MDC_T_INTERVAL)
+        return "PostgreSQL prints this type as the session's TimeZone/IntervalStyle say, SQLite keeps the stored text";
+    if (t == MDC_T_BOOL)
+        return "PostgreSQL converts only int32 and text to bool, by other rules than SQLite (which keeps the number "
+               "or text)";
+    if (is_text_base(t) && is_float_base(f))
+        return "PostgreSQL and SQLite print floating-point numbers differently (1 and 1.0, 1e+30 and 1.0e+30)";
+    if (is_text_base(t) && f == MDC_T_DECIMAL)
+        return "SQLite keeps a decimal as an INTEGER or REAL and prints it without its scale (12.50 becomes 12.5)";
+    if (!is_text_base(t) && !(is_text_base(f) && mdc_type_is_integer(to)) &&
+        (is_text_base(f) || f == MDC_T_UUID || f == MDC_T_DATE || f == MDC_T_TIME || f == MDC_T_TIMESTAMP))
+        return "PostgreSQL and SQLite read text as a number by different rules (' 7 ', '1e3', '0x1F'): the same "
+               "rows would not convert alike";
+    if (t == MDC_T_FLOAT32 && f != MDC_T_INT16 && f != MDC_T_BOOL)
+        return "PostgreSQL rounds to single precision, SQLite keeps a double";
+    return NULL;
+}
+
+void mdc_sql_convert(mdc_buf *b, mdc_arena *a, const char *col, const mdc_field *of, const mdc_field *nf,
+                     mdc_dialect d)
+{
+    const mdc_type *ot = &of->type, *nt = &nf->type;
+    bool scalar = !ot->array && !nt->array;
+    if (d == MDC_DIALECT_POSTGRES) {
+        const char *pt = mdc_type_pg(a, nt);
+        if (scalar && ot->base == MDC_T_BOOL && nt->base != MDC_T_BOOL && !is_text_base(nt->base))
+            mdc_sql_appendf(b, d, "%I::INTEGER::%s", col, pt); /* no cast from boolean but to int4 */
+        else if (scalar && ot->base == MDC_T_FLOAT32 && nt->base == MDC_T_FLOAT64)
+            mdc_sql_appendf(b, d, "%I::TEXT::%s", col, pt); /* 0.1 as printed, not 0.100000001490116 */
+        else
+            mdc_sql_appendf(b, d, "%I::%s", col, pt);
+        return;
+    }
+    const char *lo = mdc_type_sqlite(ot), *ln = mdc_type_sqlite(nt);
+    if (scalar && ot->base == MDC_T_BOOL && is_text_base(nt->base))
+        mdc_sql_appendf(b, d, "CASE WHEN %I IS NULL THEN NULL WHEN %I THEN 'true' ELSE 'false' END", col, col);
+    else if (strcmp(lo, ln) != 0)
+        mdc_sql_appendf(b, d, "CAST(%I AS %s)", col, ln);
+    else
+        mdc_sql_appendf(b, d, "%I", col);
 }

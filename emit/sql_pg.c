@@ -435,8 +435,11 @@ static void alter_columns(pg *w, const mdc_sql_table *t)
                 OUT(w, " WHERE %I IS NOT NULL AND %s LIMIT 1;\n", nf->name, mis.ptr);
             }
             mdc_buf_free(&mis);
+            mdc_buf conv = MDC_BUF_INIT;
+            mdc_sql_convert(&conv, w->a, nf->name, of, nf, MDC_DIALECT_POSTGRES);
             alter(w, nm);
-            OUT(w, "ALTER COLUMN %I TYPE %s USING %I::%s;\n", nf->name, nt, nf->name, nt);
+            OUT(w, "ALTER COLUMN %I TYPE %s USING %s;\n", nf->name, nt, conv.ptr);
+            mdc_buf_free(&conv);
         }
         mdc_buf_clear(&d);
         if (mdc_sql_default(&d, w->a, nf, MDC_DIALECT_POSTGRES) && (dflt_changes || type_changes)) {

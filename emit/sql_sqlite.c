@@ -288,6 +288,23 @@ static bool droppable(const mdc_model *om, const mdc_field *f)
     return true;
 }
 
+/* A type change that keeps the SQLite column type but still converts or checks the values
+ * (int64 -> int32, string -> string(n), decimal(12,2) -> decimal(5,2), bool -> string(5)...):
+ * only a rebuild copies the rows through mdc_sql_convert after the mdc_sql_misfit checks. */
+static bool type_change_converts(const mdc_field *of, const mdc_field *nf)
+{
+    if (mdc_type_equal(&of->type, &nf->type)) return false;
+    mdc_buf b = MDC_BUF_INIT;
+    bool checks = mdc_sql_misfit(&b, of->name, of, nf, MDC_DIALECT_SQLITE);
+    mdc_buf_clear(&b);
+    mdc_sql_appendf(&b, MDC_DIALECT_SQLITE, "%I", of->name);
+    size_t plain = b.len;
+    mdc_sql_convert(&b, NULL, of->name, of, nf, MDC_DIALECT_SQLITE);
+    bool converts = b.len != 2 * plain || memcmp(b.ptr, b.ptr + plain, plain) != 0;
+    mdc_buf_free(&b);
+    return checks || converts;
+}
+
 static bool needs_rebuild(lite *w, const mdc_sql_table *t)
 {
     const mdc_sql_plan *p = w->p;
@@ -302,7 +319,7 @@ static bool needs_rebuild(lite *w, const mdc_sql_table *t)
             if (!droppable(om, of)) return true;
             continue;
         }
-        if (strcmp(lite_type(of), lite_type(nf)) != 0 || of->nullable != nf->nullable ||
+        if (strcmp(lite_type(of), lite_type(nf)) != 0 || type_change_converts(of, nf) || of->nullable != nf->nullable ||
             of->identity != nf->identity || of->unique != nf->unique || !enum_values_equal(of, nf) ||
             default_differs(w, of, nf) || !fk_equal(w, of, nf))
             return true;
@@ -425,10 +442,8 @@ static void rebuild(lite *w, const mdc_sql_table *t)
         const mdc_field *of = t->fields[i].old, *nf = t->fields[i].new_;
         if (!of || !nf) continue;
         mdc_sql_appendf(&cols, MDC_DIALECT_SQLITE, "%s%I", cols.len ? ", " : "", nf->name);
-        if (strcmp(lite_type(of), lite_type(nf)) != 0)
-            mdc_sql_appendf(&vals, MDC_DIALECT_SQLITE, "%sCAST(%I AS %s)", vals.len ? ", " : "", of->name, lite_type(nf));
-        else
-            mdc_sql_appendf(&vals, MDC_DIALECT_SQLITE, "%s%I", vals.len ? ", " : "", of->name);
+        if (vals.len) mdc_buf_puts(&vals, ", ");
+        mdc_sql_convert(&vals, w->a, of->name, of, nf, MDC_DIALECT_SQLITE);
     }
     if (cols.len)
         OUT(w, "INSERT INTO %I (%s) SELECT %s FROM %I;\n", tmp, cols.ptr, vals.ptr, nm->table);

@@ -717,13 +717,12 @@ static int cmp_clash_obj(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* True when every part the object names are computed from was loaded. */
+/* True when every part the object names are computed from was loaded (fields without a
+ * name make no object: mdc_sql_model_objects). */
 static bool model_complete(const mdc_model *m)
 {
     if (!m->table || (m->nfields && !m->fields) || (m->npk && !m->primary_key)) return false;
     if ((m->nuniques && !m->uniques) || (m->nindexes && !m->indexes) || (m->nchecks && !m->checks)) return false;
-    for (size_t i = 0; i < m->nfields; i++)
-        if (!m->fields[i].name) return false;
     for (size_t i = 0; i < m->nuniques; i++) {
         if (!m->uniques[i].fields) return false;
         for (size_t k = 0; k < m->uniques[i].nfields; k++)
@@ -878,13 +877,15 @@ static bool *grow_flags(bool *p, size_t *cap, size_t need)
     return p;
 }
 
-/* The objects of model m in nc->objs; returns their number. */
+/* The objects of model m in nc->objs; returns their number.  Without checks, the names
+ * only the checks could clash with are not computed (sql.h: MDC_SQL_OBJS_KEYS). */
 static size_t model_objects(vctx *v, names_ctx *nc, const mdc_model *m)
 {
-    size_t n = mdc_sql_model_objects(v->a, m, nc->objs, nc->capobjs);
+    unsigned what = m->nchecks ? MDC_SQL_OBJS_ALL : MDC_SQL_OBJS_KEYS;
+    size_t n = mdc_sql_model_objects(v->a, m, what, nc->objs, nc->capobjs);
     if (n > nc->capobjs) {
         nc->objs = grow(nc->objs, &nc->capobjs, n, sizeof *nc->objs);
-        n = mdc_sql_model_objects(v->a, m, nc->objs, nc->capobjs);
+        n = mdc_sql_model_objects(v->a, m, what, nc->objs, nc->capobjs);
     }
     return n;
 }

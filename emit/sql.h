@@ -172,8 +172,14 @@ bool mdc_sql_field_unique_constraint(const mdc_model *m, const mdc_field *f);
  *                            primary key and unique constraint (relation == true)
  *   PostgreSQL, per table:   constraint names (constraint == true)
  *   SQLite, per database:    tables and indexes, compared without ASCII case (lite == true)
- * Writes them to out[0..cap) and returns their number; when that is more than cap, writes
- * nothing (call again with room for that many).  The names are arena-owned.
+ * With MDC_SQL_OBJS_KEYS, foreign keys, enum checks and checks are left out.  Their names
+ * ("<table>_<field>_fkey", "<table>_<field>_check", a check's) are only in the constraint
+ * namespace of their table, where the generated ones cannot meet each other or a key's
+ * ("_pkey", "_key"): only a check can clash with them, so a model without checks has no
+ * need of them.
+ * Fields without a name (not loaded) make nothing.  Writes the objects to out[0..cap) and
+ * returns their number; when cap may be too small, writes nothing and returns the room it
+ * needs (more than cap: call again with that).  The names are arena-owned.
  */
 typedef enum mdc_sql_obj_kind {
     MDC_SQL_OBJ_TABLE,
@@ -197,7 +203,10 @@ typedef struct mdc_sql_object {
     const mdc_check *check;   /* CHECK */
 } mdc_sql_object;
 
-size_t mdc_sql_model_objects(mdc_arena *a, const mdc_model *m, mdc_sql_object *out, size_t cap);
+#define MDC_SQL_OBJS_ALL 0u
+#define MDC_SQL_OBJS_KEYS 1u
+
+size_t mdc_sql_model_objects(mdc_arena *a, const mdc_model *m, unsigned what, mdc_sql_object *out, size_t cap);
 
 /* The names of the objects every migration of dialect d makes or uses for mdc itself,
  * whatever the models say (dataflow_migrations, ...); NULL-terminated. */

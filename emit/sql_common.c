@@ -129,9 +129,21 @@ void mdc_sql_appendf(mdc_buf *b, mdc_dialect d, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ names */
 
+/* a, "_" and b joined in the arena (no printf: validation names every object of 10,000
+ * models this way) */
+static const char *join(mdc_arena *a, const char *x, const char *sep, const char *y)
+{
+    size_t nx = strlen(x), ns = strlen(sep), ny = strlen(y);
+    char *r = mdc_alloc(a, nx + ns + ny + 1);
+    memcpy(r, x, nx);
+    memcpy(r + nx, sep, ns);
+    memcpy(r + nx + ns, y, ny + 1);
+    return r;
+}
+
 const char *mdc_sql_name(mdc_arena *a, const char *base, const char *suffix)
 {
-    const char *full = mdc_printf(a, "%s_%s", base, suffix);
+    const char *full = join(a, base, "_", suffix);
     size_t n = strlen(full);
     if (n <= 63) return full;
     char h[33];
@@ -146,6 +158,7 @@ const char *mdc_sql_name(mdc_arena *a, const char *base, const char *suffix)
 
 static const char *cols_base(mdc_arena *a, const mdc_model *m, const char *const *cols, size_t n)
 {
+    if (n == 1) return join(a, m->table, "_", cols[0]);
     mdc_buf b = MDC_BUF_INIT;
     mdc_buf_puts(&b, m->table);
     for (size_t i = 0; i < n; i++) {
@@ -226,7 +239,7 @@ const char *mdc_sql_identity_seq_name(mdc_arena *a, const mdc_model *m, const md
 
 const char *mdc_sql_rebuild_name(mdc_arena *a, const mdc_model *m)
 {
-    return mdc_printf(a, "mdc_new_%s", m->table);
+    return join(a, "mdc_new", "_", m->table);
 }
 
 bool mdc_sql_field_unique_constraint(const mdc_model *m, const mdc_field *f)
@@ -248,20 +261,19 @@ static mdc_sql_object *add_object(mdc_sql_object *v, size_t *n, mdc_sql_obj_kind
     return o;
 }
 
-size_t mdc_sql_model_objects(mdc_arena *a, const mdc_model *m, mdc_sql_object *v, size_t cap)
+size_t mdc_sql_model_objects(mdc_arena *a, const mdc_model *m, unsigned what, mdc_sql_object *v, size_t cap)
 {
     /* the objects in the order the writers make them (sql_pg.c create_table, create_index;
      * sql_sqlite.c create_table_as, create_index, rebuild) */
-    size_t need = 2 + (m->npk ? 1 : 0) + m->nuniques + m->nchecks + m->nindexes, n = 0;
-    for (size_t i = 0; i < m->nfields; i++) {
-        const mdc_field *f = &m->fields[i];
-        need += f->identity + mdc_sql_field_unique_constraint(m, f) + (f->type.base == MDC_T_ENUM) + !!f->ref_model;
-    }
+    bool all = what != MDC_SQL_OBJS_KEYS;
+    /* room for the most there can be: one pass over the fields (10,000 models have many) */
+    size_t need = 3 + m->nuniques + m->nchecks + m->nindexes + 4 * m->nfields, n = 0;
     if (need > cap) return need;
     add_object(v, &n, MDC_SQL_OBJ_TABLE, m->table, true, false, true);
     if (m->npk) add_object(v, &n, MDC_SQL_OBJ_PKEY, mdc_sql_pkey_name(a, m), true, true, false);
     for (size_t i = 0; i < m->nfields; i++) {
         const mdc_field *f = &m->fields[i];
+        if (!f->name) continue; /* not loaded: the loader said why */
         if (f->identity)
             add_object(v, &n, MDC_SQL_OBJ_SEQUENCE, mdc_sql_identity_seq_name(a, m, f), true, false, false)->field = f;
         if (mdc_sql_field_unique_constraint(m, f))
@@ -270,15 +282,15 @@ size_t mdc_sql_model_objects(mdc_arena *a, const mdc_model *m, mdc_sql_object *v
     for (size_t i = 0; i < m->nuniques; i++)
         add_object(v, &n, MDC_SQL_OBJ_UNIQUE, mdc_sql_unique_name(a, m, m->uniques[i].fields, m->uniques[i].nfields),
                    true, true, false)->unique = &m->uniques[i];
-    for (size_t i = 0; i < m->nfields; i++)
-        if (m->fields[i].type.base == MDC_T_ENUM)
+    for (size_t i = 0; all && i < m->nfields; i++)
+        if (m->fields[i].name && m->fields[i].type.base == MDC_T_ENUM)
             add_object(v, &n, MDC_SQL_OBJ_ENUM_CHECK, mdc_sql_enum_check_name(a, m, &m->fields[i]), false, true, false)
                 ->field = &m->fields[i];
-    for (size_t i = 0; i < m->nchecks; i++)
+    for (size_t i = 0; all && i < m->nchecks; i++)
         add_object(v, &n, MDC_SQL_OBJ_CHECK, mdc_sql_check_name(a, m, &m->checks[i]), false, true, false)->check =
             &m->checks[i];
-    for (size_t i = 0; i < m->nfields; i++)
-        if (m->fields[i].ref_model)
+    for (size_t i = 0; all && i < m->nfields; i++)
+        if (m->fields[i].name && m->fields[i].ref_model)
             add_object(v, &n, MDC_SQL_OBJ_FKEY, mdc_sql_fkey_name(a, m, &m->fields[i]), false, true, false)->field =
                 &m->fields[i];
     for (size_t i = 0; i < m->nindexes; i++)

@@ -652,9 +652,11 @@ TEST(ten_thousand_models_are_fast)
     qsort(b->reg->docs, b->reg->ndocs, sizeof *b->reg->docs, cmp_doc);
     mdc_diags *d = new_diags();
     struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* CPU time of this process: the machine may run other work (the check is about what
+     * validation costs, not about the scheduler) */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
     mdc_validate(A, b->reg, d);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     printf("validate: %d models, %zu references: %.2f ms\n", N, nrefs, ms);
     CHECK_NDIAGS(d, 0);

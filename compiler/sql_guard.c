@@ -165,8 +165,9 @@ static bool lex_pg(lexer *L)
             while (i < n && name_char((unsigned char)s[i]))
                 i++;
         } else if (is_digit(c)) {
-            while (i < n && (is_alpha((unsigned char)s[i]) || is_digit((unsigned char)s[i]) || s[i] == '_' ||
-                             s[i] == '.'))
+            /* a number, and any name characters stuck to it (PostgreSQL 15 calls that
+             * trailing junk), but never a `$`: `1$$x$$` is a number and a dollar quote */
+            while (i < n && s[i] != '$' && (name_char((unsigned char)s[i]) || s[i] == '.'))
                 i++;
         } else if (c == '$') {
             if (dollar_tag(s, n, i)) return problem(L, i, "it contains a dollar-quoted string");
@@ -330,8 +331,12 @@ const char *mdc_sql_guard_for(const char *sql, unsigned readers, size_t *at)
         why = disagreement(sql, n, where);
         goto done;
     }
-    if (for_pg && (!lex(&pge) || !same_spans(&pg, &pge, &where))) {
-        if (pge.why) where = pge.at;
+    if (for_pg) {
+        bool lexed = lex(&pge);
+        if (same_spans(&pg, &pge, &where)) { /* the same tokens up to where it stopped */
+            if (lexed) goto done;
+            where = pge.at;
+        }
         why = "a '...' string holds a backslash before a quote (PostgreSQL reads it differently when "
               "standard_conforming_strings is off)";
         goto done;

@@ -51,15 +51,6 @@ void mdc_text_line(mdc_buf *b, const char *s)
     }
 }
 
-void mdc_text_safe(mdc_buf *b, size_t from)
-{
-    mdc_buf t = MDC_BUF_INIT;
-    mdc_text_put(&t, b->ptr + from, "    ");
-    b->len = from;
-    mdc_buf_put(b, t.ptr, t.len);
-    mdc_buf_free(&t);
-}
-
 void mdc_json_safe(mdc_buf *b, size_t from)
 {
     /* In valid JSON text these sequences can only be inside strings, where \uNNNN is the

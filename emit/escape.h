@@ -27,10 +27,6 @@ void mdc_text_put(mdc_buf *b, const char *s, const char *indent);
 /* One line of text: every control, tab and newline included, is escaped. */
 void mdc_text_line(mdc_buf *b, const char *s);
 
-/* Escapes, in place, the text that was appended to b from offset `from` (mdc_text_put
- * with the indent "    "): for messages assembled with printf from user-written parts. */
-void mdc_text_safe(mdc_buf *b, size_t from);
-
 /* JSON text appended to b from offset `from`, made terminal-safe in place: raw DEL, C1
  * and bidi controls (which JSON allows in strings) become \uNNNN escapes, which JSON
  * readers decode to the same characters.  The input must be valid JSON text whose C0

@@ -294,7 +294,6 @@ for fmt in text json; do
     run_all "clean hash --format $fmt" hash --format "$fmt"
 done
 run_all "clean build" build -o "$TMP/ctl.db"
-[ -f "$TMP/ctl.db" ] || cat "$TMP/err.$n" >&2
 check "the snapshot with hostile paths is written" is_regular_snapshot "$TMP/ctl.db"
 for fmt in text json; do
     run_all "show --snapshot --format $fmt" show --snapshot "$TMP/ctl.db" --format "$fmt"

@@ -540,6 +540,7 @@ TEST(github_report)
     s = render(MDC_FORMAT_GITHUB, &ctl, NULL);
     CHECK_STR(s, "::error file=a\\x1b[2J\\x0a\\u202e.yaml,line=1,col=1,title=T\\x1b]0;x\\x07::m\\u009b\n");
     free(s);
+    mdc_diags_release(&ctl);
 
     /* no prefix; a column-less line; escaping in the prefix and the title too */
     mdc_diags two;

@@ -28,7 +28,11 @@ int mdc_cmd_bump(const mdc_global *g, int argc, char **argv);
  */
 int mdc_opt_value(int argc, char **argv, int *i, const char *name, const char **value);
 
-/* Prints "mdc: <message>" to stderr and returns 2. */
+/* Prints "mdc: <message>" to stderr, its control characters escaped (emit/escape.h),
+ * and returns 2. */
 int mdc_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "mdc: warning: <message>" to stderr, escaped the same way; changes no status. */
+void mdc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

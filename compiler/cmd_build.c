@@ -11,7 +11,9 @@
  *   REV given     that commit: history up to it, its commit and tree, its commit time.
  *   -o FILE       output path (relative to the current directory, or to -C DIR); default: mdc.yaml's
  *                 `snapshot:` relative to the project root.  With postgres-sql the
- *                 default is stdout.
+ *                 default is stdout, and `-o -` says so; the sqlite format refuses `-o -`
+ *                 (it needs a file).  The path must not exist or be a regular file
+ *                 (emit/outfile.h): a directory, FIFO, device or symlink is refused, exit 2.
  *   --no-history  no model_versions rows; documents without a declared version get 1.0.0.
  *   --format postgres-sql
  *                 the same rows as PostgreSQL SQL (registry/README.md "PostgreSQL"):
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../emit/outfile.h"
 #include "../emit/report.h"
 #include "../emit/snapshot.h"
 #include "cmd_registry.h"
@@ -310,34 +313,24 @@ static int pg_sql(mdc_buf *b, const mdc_registry *reg, const mdc_history *hist,
     return 0;
 }
 
-/* Writes bytes to path atomically (temporary file next to it, then rename). */
+/* Writes bytes to path atomically: a temporary file next to it (emit/outfile.h), then a
+ * rename.  Returns the exit status. */
 static int write_file_atomic(const char *path, const mdc_buf *b)
 {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) return mdc_fail("out of memory");
-    const char *slash = strrchr(path, '/');
-    int dl = slash ? (int)(slash - path) + 1 : 0;
-    snprintf(tmp, n, "%.*s.%s.tmp-XXXXXX", dl, path, path + dl);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return mdc_fail("cannot create a file next to %s", path);
-    }
+    mdc_error err = {{0}};
+    mdc_tempfile t = MDC_TEMPFILE_INIT;
+    if (mdc_tempfile_create(&t, path, &err) < 0) return mdc_fail("%s", err.msg);
     size_t off = 0;
     while (off < b->len) {
-        ssize_t w = write(fd, b->ptr + off, b->len - off);
+        ssize_t w = write(t.fd, b->ptr + off, b->len - off);
         if (w <= 0) break;
         off += (size_t)w;
     }
-    int ok = off == b->len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) < 0) {
-        unlink(tmp);
-        free(tmp);
+    if (off != b->len) {
+        mdc_tempfile_discard(&t);
         return mdc_fail("cannot write %s", path);
     }
-    free(tmp);
+    if (mdc_tempfile_commit(&t, path, &err) < 0) return mdc_fail("%s", err.msg);
     return 0;
 }
 
@@ -372,6 +365,19 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
     mdc_buf out = MDC_BUF_INIT;
     char *path = NULL;
 
+    /* An output path that mdc must not write is refused before the work starts. */
+    if (a.out && strcmp(a.out, "-") == 0 && !a.pg) {
+        rc = mdc_fail("-o -: the sqlite format needs a file (stdout works with --format "
+                      "postgres-sql); give a path, or ./- for a file named -");
+        goto done;
+    }
+    if (a.out && strcmp(a.out, "-") != 0) {
+        const char *early = g->dir && a.out[0] != '/' ? mdc_printf(arena, "%s/%s", g->dir, a.out) : a.out;
+        if (mdc_outfile_check(early, &err) < 0) {
+            rc = mdc_fail("%s", err.msg);
+            goto done;
+        }
+    }
     if (mdc_repo_open(&repo, g->dir, &err) < 0) {
         rc = mdc_fail("%s", err.msg);
         goto done;
@@ -410,7 +416,9 @@ int mdc_cmd_build(const mdc_global *g, int argc, char **argv)
         tree[0] = '\0'; /* the working tree is not HEAD's tree */
     }
     const mdc_project *p = c->reg->project;
-    if (a.out && g->dir && a.out[0] != '/') /* -C DIR: relative to DIR */
+    if (a.out && strcmp(a.out, "-") == 0) /* stdout (postgres-sql only: checked above) */
+        path = NULL;
+    else if (a.out && g->dir && a.out[0] != '/') /* -C DIR: relative to DIR */
         path = strdup(mdc_printf(arena, "%s/%s", g->dir, a.out));
     else if (a.out)
         path = strdup(a.out);

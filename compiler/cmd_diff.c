@@ -5,8 +5,9 @@
  * is compiled sharing the base's documents from identical blobs, so only files that differ
  * are parsed twice.  A base without mdc.yaml (the commit before a project adopted mdc)
  * counts as an empty registry.  When GITHUB_STEP_SUMMARY is set, a markdown summary is
- * appended to that file.
+ * appended to that file (a warning on stderr if it cannot be; the exit status stays).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,19 @@ static void append_step_summary(const mdc_diff *df, const mdc_diags *d, const ch
 {
     const char *path = getenv("GITHUB_STEP_SUMMARY");
     if (!path || !*path) return;
+    /* A summary that cannot be written is worth a warning, not a different verdict: the
+     * exit status stays the diff's. */
     FILE *f = fopen(path, "a");
-    if (!f) return;
+    if (!f) {
+        mdc_warn("cannot write GITHUB_STEP_SUMMARY %s: %s", path, strerror(errno));
+        return;
+    }
     mdc_buf md = MDC_BUF_INIT;
     mdc_report_diff_markdown(&md, df, d, bl, hl);
-    fwrite(md.ptr, 1, md.len, f);
-    fclose(f);
+    size_t w = fwrite(md.ptr, 1, md.len, f);
+    int e = errno;
+    if (fclose(f) != 0 || w != md.len)
+        mdc_warn("cannot write GITHUB_STEP_SUMMARY %s: %s", path, strerror(errno ? errno : e));
     mdc_buf_free(&md);
 }
 

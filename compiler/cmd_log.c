@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../emit/escape.h"
 #include "../emit/report.h"
 #include "../model/json.h"
 #include "cmd.h"
@@ -27,8 +28,11 @@ static void log_text(mdc_buf *b, const mdc_history *h, const char *name, bool co
     for (size_t i = 0; i < h->n; i++) {
         const mdc_history_entry *e = &h->entries[i];
         if (name && strcmp(e->name, name) != 0) continue;
-        if (!prev || prev->kind != e->kind || strcmp(prev->name, e->name) != 0)
-            mdc_buf_printf(b, "%s%s%s %s%s%s\n", prev ? "\n" : "", bold, mdc_kind_name(e->kind), e->name, off, "");
+        if (!prev || prev->kind != e->kind || strcmp(prev->name, e->name) != 0) {
+            mdc_buf_printf(b, "%s%s%s ", prev ? "\n" : "", bold, mdc_kind_name(e->kind));
+            mdc_text_line(b, e->name);
+            mdc_buf_printf(b, "%s\n", off);
+        }
         char date[32];
         iso_date(e->committed_at, date);
         mdc_buf_printf(b, "  %.12s  %s  %-10s %-6s %s\n", e->commit, date,
@@ -41,6 +45,7 @@ static void log_text(mdc_buf *b, const mdc_history *h, const char *name, bool co
 
 static void log_json(mdc_buf *b, const mdc_history *h, const char *name)
 {
+    size_t start = b->len;
     mdc_buf_puts(b, "{\"entries\":[");
     size_t n = 0;
     for (size_t i = 0; i < h->n; i++) {
@@ -61,6 +66,7 @@ static void log_json(mdc_buf *b, const mdc_history *h, const char *name)
                        e->removed ? "true" : "false", e->rules_json);
     }
     mdc_buf_printf(b, "],\"commits\":%zu}\n", h->ncommits);
+    mdc_json_safe(b, start);
 }
 
 int mdc_cmd_log(const mdc_global *g, int argc, char **argv)

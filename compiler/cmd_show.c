@@ -18,12 +18,15 @@
  * (`mdc build` records them, `mdc log` prints them), so they show as "-".
  *
  * Both sources are turned into the same show_doc records, so the output cannot depend on
- * where the definitions came from.
+ * where the definitions came from.  Text output escapes the control characters of every
+ * string (emit/escape.h), JSON output the ones JSON allows raw (mdc_json_safe): the
+ * strings may come from hostile file names or a tampered snapshot.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../emit/escape.h"
 #include "../emit/report.h"
 #include "../emit/snapshot.h"
 #include "../model/json.h"
@@ -93,9 +96,47 @@ static const char *or_dash(const char *s)
     return s && *s ? s : "-";
 }
 
-static void print_list(mdc_buf *b, bool json, const char *registry, const show_doc *docs, size_t n)
+/* s for one line of text output, its controls escaped (emit/escape.h); in the arena. */
+static const char *esc(mdc_arena *a, const char *s)
+{
+    mdc_buf t = MDC_BUF_INIT;
+    mdc_text_line(&t, s);
+    const char *r = mdc_strndup(a, t.ptr ? t.ptr : "", t.len);
+    mdc_buf_free(&t);
+    return r;
+}
+
+/* The record with every string escaped for text output (a snapshot's strings included:
+ * a tampered file must not drive the terminal either). */
+static show_doc esc_doc(mdc_arena *a, const show_doc *d)
+{
+    show_doc e = *d;
+    const char **s[] = {&e.kind, &e.name, &e.path, &e.version, &e.checksum, &e.structure_checksum,
+                        &e.json, &e.table, &e.schema, &e.source};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        if (*s[i]) *s[i] = esc(a, *s[i]);
+    if (e.description) {
+        mdc_buf t = MDC_BUF_INIT;
+        mdc_text_put(&t, e.description, "             ");
+        e.description = mdc_strndup(a, t.ptr ? t.ptr : "", t.len);
+        mdc_buf_free(&t);
+    }
+    e.fields = mdc_new_array(a, show_field, d->nfields ? d->nfields : 1);
+    for (size_t i = 0; i < d->nfields; i++) {
+        show_field *f = &e.fields[i];
+        *f = d->fields[i];
+        const char **fs[] = {&f->name, &f->type, &f->dflt, &f->ref};
+        for (size_t k = 0; k < sizeof fs / sizeof fs[0]; k++)
+            if (*fs[k]) *fs[k] = esc(a, *fs[k]);
+    }
+    return e;
+}
+
+static void print_list(mdc_buf *b, mdc_arena *a, bool json, const char *registry,
+                       const show_doc *docs, size_t n)
 {
     if (json) {
+        size_t start = b->len;
         mdc_buf_puts(b, "{\"registry\":");
         mdc_json_str(b, registry);
         mdc_buf_puts(b, ",\"documents\":[");
@@ -116,8 +157,14 @@ static void print_list(mdc_buf *b, bool json, const char *registry, const show_d
             mdc_buf_putc(b, '}');
         }
         mdc_buf_puts(b, "]}\n");
+        mdc_json_safe(b, start);
         return;
     }
+    show_doc *v = mdc_new_array(a, show_doc, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        v[i] = esc_doc(a, &docs[i]);
+    docs = v;
+    registry = esc(a, registry);
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(docs[i].kind) + 1 + strlen(docs[i].name);
@@ -131,13 +178,17 @@ static void print_list(mdc_buf *b, bool json, const char *registry, const show_d
     mdc_buf_printf(b, "registry %s (%zu documents)\n", registry, n);
 }
 
-static void print_doc(mdc_buf *b, bool json, const show_doc *d)
+static void print_doc(mdc_buf *b, mdc_arena *a, bool json, const show_doc *raw)
 {
     if (json) {
-        mdc_buf_puts(b, d->json);
+        size_t start = b->len;
+        mdc_buf_puts(b, raw->json);
         mdc_buf_putc(b, '\n');
+        mdc_json_safe(b, start);
         return;
     }
+    show_doc escaped = esc_doc(a, raw);
+    const show_doc *d = &escaped;
     mdc_buf_printf(b, "%s %s  (%s)\n", d->kind, d->name, d->path);
     mdc_buf_printf(b, "  version    %s\n", or_dash(d->version));
     mdc_buf_printf(b, "  checksum   %s", d->checksum);
@@ -262,12 +313,12 @@ static int show_from_worktree(const mdc_global *g, const show_args *sa)
         }
         show_doc sd;
         doc_from_memory(a, c->reg, d, &sd);
-        print_doc(&out, sa->json, &sd);
+        print_doc(&out, a, sa->json, &sd);
     } else {
         show_doc *docs = mdc_new_array(a, show_doc, c->reg->ndocs + 1);
         for (size_t i = 0; i < c->reg->ndocs; i++)
             doc_from_memory(a, c->reg, c->reg->docs[i], &docs[i]);
-        print_list(&out, sa->json, c->reg->checksum, docs, c->reg->ndocs);
+        print_list(&out, a, sa->json, c->reg->checksum, docs, c->reg->ndocs);
     }
     fwrite(out.ptr, 1, out.len, stdout);
     rc = 0;
@@ -376,7 +427,7 @@ static int show_from_snapshot(const show_args *sa)
             rc = mdc_fail("%s", mdc_snapshot_errmsg(s));
             goto done;
         }
-        print_doc(&out, sa->json, &sd);
+        print_doc(&out, a, sa->json, &sd);
     } else {
         show_doc *v = mdc_new_array(a, show_doc, docs.count + 1);
         for (size_t i = 0; i < docs.count; i++) {
@@ -391,7 +442,7 @@ static int show_from_snapshot(const show_args *sa)
         }
         const char *reg = NULL;
         mdc_snapshot_meta(&reg, s, "registry_checksum");
-        print_list(&out, sa->json, reg ? reg : "", v, docs.count);
+        print_list(&out, a, sa->json, reg ? reg : "", v, docs.count);
     }
     fwrite(out.ptr, 1, out.len, stdout);
     rc = 0;

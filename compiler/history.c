@@ -409,7 +409,7 @@ int mdc_history_compute(mdc_history **out, mdc_repo *repo, const char *rev,
     }
     h->n = w.entries.n;
     h->entries = mdc_new_array(h->arena, mdc_history_entry, h->n + 1);
-    qsort(w.entries.v, w.entries.n, sizeof *w.entries.v, cmp_entry);
+    if (w.entries.n) qsort(w.entries.v, w.entries.n, sizeof *w.entries.v, cmp_entry); /* v is NULL when empty */
     for (size_t i = 0; i < h->n; i++) h->entries[i] = *(mdc_history_entry *)w.entries.v[i];
     *out = h;
     return 0;

@@ -61,7 +61,7 @@ static bool read_common(const mdc_lctx *c, mdc_doc *doc, const mdc_ynode *root)
 
     const mdc_ynode *desc = mdc_lget(root, "description", NULL);
     if (desc && !mdc_yscalar_is_null(desc))
-        doc->description = mdc_lstring(c, desc, "`description`");
+        doc->description = mdc_ltext(c, desc, "`description`");
     return name != NULL;
 }
 

@@ -592,7 +592,7 @@ static void load_field_simple_keys(const mload *L, mdc_field *f, const mdc_ynode
         mdc_lbool(c, n, fmt(L, "`unique` of field `%s`", f->name), &b))
         f->unique = b;
     if ((n = mdc_lget(map, "description", NULL)) && !mdc_yscalar_is_null(n))
-        f->description = mdc_lstring(c, n, fmt(L, "`description` of field `%s`", f->name));
+        f->description = mdc_ltext(c, n, fmt(L, "`description` of field `%s`", f->name));
     if ((n = mdc_lget(map, "renamed_from", NULL))) {
         f->renamed_from =
             mdc_lname(c, n, MDC_NAME_FIELD, fmt(L, "`renamed_from` of field `%s`", f->name));

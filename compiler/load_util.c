@@ -18,6 +18,7 @@
 
 #include "../model/buf.h"
 #include "../model/json.h"
+#include "../model/text.h"
 #include "load.h"
 
 /* ------------------------------------------------------------------ reporting */
@@ -106,11 +107,54 @@ bool mdc_lexpect_seq(const mdc_lctx *c, const mdc_ynode *n, const char *what)
     return false;
 }
 
+/* The first control character (model/text.h) of the scalar's n->len bytes that the field
+ * refuses -- in multi-line text all but newline and tab -- as its code point; -1 if none.
+ * A NUL (from a "\0" escape) counts: it would cut the text short. */
+static long refused_control(const mdc_ynode *n, bool multi_line)
+{
+    for (size_t i = 0; i < n->len;) {
+        uint32_t cp = 0;
+        size_t k = n->str[i] ? mdc_control_at(n->str + i, &cp) : 1;
+        if (k == 0) {
+            i++;
+            continue;
+        }
+        if (!(multi_line && (cp == '\n' || cp == '\t'))) return (long)cp;
+        i += k;
+    }
+    return -1;
+}
+
+/* A string scalar whose controls the field allows: its text, or NULL after BAD_VALUE. */
+static const char *string_of(const mdc_lctx *c, const mdc_ynode *n, const char *what, bool multi_line)
+{
+    if (!(n && n->kind == MDC_Y_SCALAR && n->str && mdc_yscalar_is_string(n))) {
+        mdc_lerr(c, "BAD_VALUE", n, "%s must be a string, got %s", what, describe(n));
+        return NULL;
+    }
+    long cp = refused_control(n, multi_line);
+    if (cp < 0) return n->str;
+    if (multi_line)
+        mdc_lerr(c, "BAD_VALUE", n,
+                 "%s contains the control character U+%04lX; text may hold newlines and tabs, "
+                 "no other control characters",
+                 what, cp);
+    else
+        mdc_lerr(c, "BAD_VALUE", n,
+                 "%s contains the control character U+%04lX; it must be one line of text "
+                 "without control characters",
+                 what, cp);
+    return NULL;
+}
+
 const char *mdc_lstring(const mdc_lctx *c, const mdc_ynode *n, const char *what)
 {
-    if (n && n->kind == MDC_Y_SCALAR && n->str && mdc_yscalar_is_string(n)) return n->str;
-    mdc_lerr(c, "BAD_VALUE", n, "%s must be a string, got %s", what, describe(n));
-    return NULL;
+    return string_of(c, n, what, false);
+}
+
+const char *mdc_ltext(const mdc_lctx *c, const mdc_ynode *n, const char *what)
+{
+    return string_of(c, n, what, true);
 }
 
 bool mdc_lbool(const mdc_lctx *c, const mdc_ynode *n, const char *what, bool *out)
@@ -459,7 +503,7 @@ static size_t skip_quoted(const char *s, size_t i, char q)
 
 const char *mdc_lsql_for(const mdc_lctx *c, const mdc_ynode *n, const char *what, unsigned readers)
 {
-    const char *s = mdc_lstring(c, n, what);
+    const char *s = mdc_ltext(c, n, what);
     if (!s) return NULL;
     const char *why = mdc_sql_guard_for(s, readers, NULL);
     if (!why) return s;

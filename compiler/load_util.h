@@ -72,9 +72,15 @@ void mdc_lsuggest(const mdc_lctx *c, mdc_diag *dg, const char *word, const char 
 bool mdc_lexpect_map(const mdc_lctx *c, const mdc_ynode *n, const char *what);
 bool mdc_lexpect_seq(const mdc_lctx *c, const mdc_ynode *n, const char *what);
 
-/* A core-schema string (quoted, block, or a plain scalar that is not null/bool/number):
- * its text, or NULL after BAD_VALUE. */
+/* A core-schema string (quoted, block, or a plain scalar that is not null/bool/number) of
+ * one line: its text, or NULL after BAD_VALUE.  Names, titles, URIs, owners, tags, types,
+ * every single-line field: no control character (model/text.h: C0 -- newline and tab
+ * included --, DEL, C1, bidi controls, and no NUL from a "\0" escape). */
 const char *mdc_lstring(const mdc_lctx *c, const mdc_ynode *n, const char *what);
+
+/* The same for multi-line text (descriptions, raw SQL): newlines and tabs are allowed, the
+ * other control characters are not. */
+const char *mdc_ltext(const mdc_lctx *c, const mdc_ynode *n, const char *what);
 
 /* A core-schema boolean; false after BAD_VALUE (then *out is left alone). */
 bool mdc_lbool(const mdc_lctx *c, const mdc_ynode *n, const char *what, bool *out);

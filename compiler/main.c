@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "cmd_migrate.h"
 #include "cmd_registry.h"
+#include "../emit/escape.h"
 #include "../emit/sqlite_mem.h"
 
 static const char usage[] =
@@ -51,15 +52,36 @@ static const char usage[] =
     "exit status: 0 clean (warnings allowed), 1 findings, 2 usage error or cannot run\n"
     "environment: NO_COLOR disables colour; MDC_THREADS sets the number of parser threads\n";
 
+/* "mdc: " + prefix + the message, its controls escaped (the message often holds
+ * user-written parts: names, paths, libgit2's and SQLite's messages quoting them). */
+static void print_message(const char *prefix, const char *fmt, va_list ap)
+{
+    mdc_buf msg = MDC_BUF_INIT, line = MDC_BUF_INIT;
+    mdc_buf_vprintf(&msg, fmt, ap);
+    mdc_buf_puts(&line, "mdc: ");
+    mdc_buf_puts(&line, prefix);
+    mdc_text_put(&line, msg.ptr, "    ");
+    mdc_buf_putc(&line, '\n');
+    fwrite(line.ptr, 1, line.len, stderr);
+    mdc_buf_free(&msg);
+    mdc_buf_free(&line);
+}
+
 int mdc_fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("mdc: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    print_message("", fmt, ap);
     va_end(ap);
     return 2;
+}
+
+void mdc_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    print_message("warning: ", fmt, ap);
+    va_end(ap);
 }
 
 int mdc_opt_value(int argc, char **argv, int *i, const char *name, const char **value)

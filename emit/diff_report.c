@@ -649,15 +649,18 @@ void mdc_report_diff(mdc_buf *out, mdc_format fmt, const mdc_diff *df, const mdc
     if (!o) o = &defaults;
     if (!df) df = &empty;
     mdc_arena *a = mdc_arena_new();
+    size_t start = out->len;
     switch (fmt) {
     case MDC_FORMAT_JSON:
         report_json(out, a, df, diags, base_label, head_label);
+        mdc_json_safe(out, start);
         break;
     case MDC_FORMAT_GITHUB:
         report_github(out, df, diags, o);
         break;
     case MDC_FORMAT_SARIF:
         report_sarif(out, df, diags, o);
+        mdc_json_safe(out, start);
         break;
     case MDC_FORMAT_TEXT:
     default:

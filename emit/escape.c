@@ -3,36 +3,101 @@
  */
 #include "escape.h"
 
+#include "../model/text.h"
+
 static const char *nz(const char *s)
 {
     return s ? s : "";
 }
 
+/* A control's visible form: \xNN for bytes below 0x80, \uNNNN above. */
+static void put_control(mdc_buf *b, uint32_t cp)
+{
+    mdc_buf_printf(b, cp < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+}
+
 void mdc_text_put(mdc_buf *b, const char *s, const char *indent)
 {
-    const unsigned char *p = (const unsigned char *)nz(s);
-    for (; *p; p++) {
-        if (*p == '\n' && indent) {
+    const char *p = nz(s);
+    while (*p) {
+        uint32_t cp;
+        size_t n = mdc_control_at(p, &cp);
+        if (n == 0 || cp == '\t') {
+            mdc_buf_putc(b, *p++);
+            continue;
+        }
+        if (cp == '\n' && indent) {
             mdc_buf_putc(b, '\n');
             mdc_buf_puts(b, indent);
-        } else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-            mdc_buf_printf(b, "\\x%02x", *p);
-        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-            mdc_buf_printf(b, "\\u%04x", *++p);
-        else
-            mdc_buf_putc(b, (char)*p);
+        } else {
+            put_control(b, cp);
+        }
+        p += n;
     }
 }
 
-/* Workflow-command escaping (@actions/core toCommandValue/escapeData/escapeProperty). */
+void mdc_text_line(mdc_buf *b, const char *s)
+{
+    const char *p = nz(s);
+    while (*p) {
+        uint32_t cp;
+        size_t n = mdc_control_at(p, &cp);
+        if (n == 0) {
+            mdc_buf_putc(b, *p++);
+            continue;
+        }
+        put_control(b, cp);
+        p += n;
+    }
+}
+
+void mdc_json_safe(mdc_buf *b, size_t from)
+{
+    /* In valid JSON text these sequences can only be inside strings, where \uNNNN is the
+     * same character; C0 controls are escaped already by mdc_json_str. */
+    size_t i = from;
+    while (i < b->len) {
+        uint32_t cp;
+        if ((unsigned char)b->ptr[i] < 0x20 || !mdc_control_at(b->ptr + i, &cp)) {
+            i++;
+            continue;
+        }
+        mdc_buf t = MDC_BUF_INIT;
+        mdc_buf_put(&t, b->ptr + from, i - from);
+        while (i < b->len) {
+            size_t n = (unsigned char)b->ptr[i] < 0x20 ? 0 : mdc_control_at(b->ptr + i, &cp);
+            if (n) {
+                mdc_buf_printf(&t, "\\u%04x", (unsigned)cp);
+                i += n;
+            } else {
+                mdc_buf_putc(&t, b->ptr[i++]);
+            }
+        }
+        b->len = from;
+        mdc_buf_put(b, t.ptr, t.len);
+        mdc_buf_free(&t);
+        return;
+    }
+}
+
+/* Workflow-command escaping (@actions/core toCommandValue/escapeData/escapeProperty), after
+ * the terminal escaping of mdc_text_put: a message keeps its newlines (%0A), a property is
+ * one line (a newline in it shows as \x0a, like every other control). */
 void mdc_github_put(mdc_buf *b, const char *s, bool property)
 {
-    for (const char *p = nz(s); *p; p++) {
-        if (*p == '%' || *p == '\r' || *p == '\n' || (property && (*p == ':' || *p == ',')))
-            mdc_buf_printf(b, "%%%02X", (unsigned)(unsigned char)*p); /* %25 %0D %0A %3A %2C */
+    mdc_buf t = MDC_BUF_INIT;
+    if (property)
+        mdc_text_line(&t, s);
+    else
+        mdc_text_put(&t, s, "");
+    for (size_t i = 0; i < t.len; i++) {
+        char c = t.ptr[i];
+        if (c == '%' || c == '\n' || (property && (c == ':' || c == ',')))
+            mdc_buf_printf(b, "%%%02X", (unsigned)(unsigned char)c); /* %25 %0A %3A %2C */
         else
-            mdc_buf_putc(b, *p);
+            mdc_buf_putc(b, c);
     }
+    mdc_buf_free(&t);
 }
 
 /* "YAML_DUPLICATE_KEY" -> "YamlDuplicateKey" (SARIF's reportingDescriptor.name). */

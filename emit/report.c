@@ -9,9 +9,10 @@
  *   text    control characters in user-written text become visible escapes (\x1b), so a
  *           hostile file name or YAML key cannot drive the terminal; an embedded newline
  *           continues on an indented line.
- *   json    mdc_json_str (model/json.h), the same escaping as canonical JSON.
- *   github  the workflow-command escaping of @actions/core: % \r \n in the message, and
- *           also : and , in property values.
+ *   json    mdc_json_str (model/json.h), the same escaping as canonical JSON, then DEL, C1
+ *           and bidi controls as \uNNNN (mdc_json_safe), so the text is terminal-safe too.
+ *   github  the text escaping of controls, then the workflow-command escaping of
+ *           @actions/core: % and \n in the message, and also : and , in property values.
  *   sarif   JSON escaping, and the artifact URI percent-encoded (RFC 3986), since a path
  *           may hold spaces, '%', '#', or a ':' that would read as a URI scheme.
  */
@@ -291,15 +292,18 @@ void mdc_report_diags(mdc_buf *out, mdc_format fmt, const mdc_diags *d, const md
 {
     static const mdc_report_opts defaults = {false, "", NULL};
     if (!o) o = &defaults;
+    size_t start = out->len;
     switch (fmt) {
     case MDC_FORMAT_JSON:
         report_json(out, d);
+        mdc_json_safe(out, start);
         break;
     case MDC_FORMAT_GITHUB:
         report_github(out, d, o);
         break;
     case MDC_FORMAT_SARIF:
         report_sarif(out, d, o);
+        mdc_json_safe(out, start);
         break;
     case MDC_FORMAT_TEXT:
     default:
@@ -314,6 +318,7 @@ void mdc_report_diags(mdc_buf *out, mdc_format fmt, const mdc_diags *d, const md
 void mdc_report_hash(mdc_buf *out, mdc_format fmt, const mdc_registry *reg)
 {
     if (fmt == MDC_FORMAT_JSON) {
+        size_t start = out->len;
         mdc_buf_puts(out, "{\"registry\":");
         mdc_json_str(out, reg->checksum);
         mdc_buf_puts(out, ",\"documents\":[");
@@ -333,6 +338,7 @@ void mdc_report_hash(mdc_buf *out, mdc_format fmt, const mdc_registry *reg)
             mdc_buf_putc(out, '}');
         }
         mdc_buf_puts(out, "]}\n");
+        mdc_json_safe(out, start);
         return;
     }
     for (size_t i = 0; i < reg->ndocs; i++) {

@@ -12,13 +12,17 @@
  *
  * The bytes depend on the content only: both files get the same page size (page_size_for),
  * the statements run in a fixed order, and a fresh file written without deletions has no
- * free pages.  Both files are built next to the target as ".NAME.tmp-XXXXXX" with no
- * journal and no fsync; the snapshot's write-back is started as soon as its own tables are
- * in (sync_file_range), and once the side tables are copied it is fsynced, renamed over
- * the target, and the directory fsynced.  Every failure path removes both temporary files.
+ * free pages.  Both files are built next to the target as temporary files of
+ * emit/outfile.h (".NAME.tmp-XXXXXX", locked while this process runs, so that the next
+ * build removes them if this one is killed) with no journal and no fsync; the snapshot's
+ * write-back is started as soon as its own tables are in (sync_file_range), and once the
+ * side tables are copied it is fsynced, renamed over the target (which must not exist or
+ * be a regular file), and the directory fsynced.  Every failure path removes both
+ * temporary files.
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "snapshot.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -240,61 +244,11 @@ static int copy_side(sink *s, const char *side_path, uint32_t mask)
 
 /* ------------------------------------------------------------------ files */
 
-/* "DIR/.BASE.tmp-XXXXXX", created empty with mkstemp (so the name is ours). */
-static char *make_temp(const char *path, mdc_error *err)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    const char *base = slash ? slash + 1 : path;
-    size_t n = dirlen + 1 + strlen(base) + sizeof ".tmp-XXXXXX";
-    char *t = malloc(n);
-    if (!t) {
-        mdc_error_set(err, "snapshot: out of memory");
-        return NULL;
-    }
-    snprintf(t, n, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path, base);
-    int fd = mkstemp(t);
-    if (fd < 0) {
-        mdc_error_set(err, "cannot create a temporary file next to %s: %s", path, strerror(errno));
-        free(t);
-        return NULL;
-    }
-    /* mkstemp makes 0600; a snapshot is meant to be read by others: 0666 & ~umask. */
-    mode_t mask = umask(022);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) < 0) { /* not fatal: the file stays private */
-    }
-    close(fd);
-    return t;
-}
-
-static int fsync_path(const char *path, bool dir, mdc_error *err)
-{
-    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
-    if (fd < 0) return mdc_error_set(err, "cannot open %s: %s", path, strerror(errno));
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (rc < 0 && !(dir && (e == EINVAL || e == EROFS)))
-        return mdc_error_set(err, "cannot fsync %s: %s", path, strerror(e));
-    return 0;
-}
-
-static void remove_temp(char *t)
-{
-    if (!t) return;
-    unlink(t);
-    /* A journal could only appear if journal_mode=OFF failed; never leave one behind. */
-    char *j = sqlite3_mprintf("%s-journal", t);
-    if (j) unlink(j);
-    sqlite3_free(j);
-    free(t);
-}
-
 /* ------------------------------------------------------------------ the writer */
 
 struct mdc_snapshot_writer {
-    char *path, *build_path, *side_path;
+    char *path;
+    mdc_tempfile build_file, side_file; /* emit/outfile.h: locked while they exist */
     const mdc_registry *reg;
     uint32_t side;       /* the side tables' mask */
     int page_size;
@@ -307,8 +261,8 @@ struct mdc_snapshot_writer {
 static void writer_free(mdc_snapshot_writer *w)
 {
     if (w->threaded) pthread_join(w->thread, NULL);
-    remove_temp(w->build_path);
-    remove_temp(w->side_path);
+    mdc_tempfile_discard(&w->build_file);
+    mdc_tempfile_discard(&w->side_file);
     free(w->path);
     free(w);
 }
@@ -317,12 +271,15 @@ int mdc_snapshot_begin(mdc_snapshot_writer **out, const char *path, const mdc_re
                        mdc_error *err)
 {
     *out = NULL;
+    if (mdc_outfile_check(path, err) < 0) return -1;
     mdc_snapshot_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->path = strdup(path))) {
         free(w);
         return mdc_error_set(err, "snapshot: out of memory");
     }
-    if (!(w->build_path = make_temp(path, err)) || !(w->side_path = make_temp(path, err))) {
+    w->build_file = w->side_file = (mdc_tempfile)MDC_TEMPFILE_INIT;
+    if (mdc_tempfile_create(&w->build_file, path, err) < 0 ||
+        mdc_tempfile_create(&w->side_file, path, err) < 0) {
         writer_free(w);
         return -1;
     }
@@ -331,7 +288,7 @@ int mdc_snapshot_begin(mdc_snapshot_writer **out, const char *path, const mdc_re
     w->reg = reg;
     w->side = side_mask(tables, ntables);
     w->page_size = page_size_for(reg);
-    job side_job = {w->side_path, reg, NULL, &w->side_info, w->page_size, w->side, true, {0}, {{0}}, 0};
+    job side_job = {w->side_file.path, reg, NULL, &w->side_info, w->page_size, w->side, true, {0}, {{0}}, 0};
     w->side_job = side_job;
     w->threaded = pthread_create(&w->thread, NULL, side_main, &w->side_job) == 0;
     if (!w->threaded) side_main(&w->side_job); /* no thread to be had: now, in this one */
@@ -362,14 +319,14 @@ static void start_writeback(const char *path)
 static int build(mdc_snapshot_writer *w, const mdc_history *hist, const mdc_snapshot_info *info,
                  mdc_error *err)
 {
-    job main_job = {w->build_path, w->reg, hist, info, w->page_size, ~w->side, false, {0}, {{0}}, 0};
+    job main_job = {w->build_file.path, w->reg, hist, info, w->page_size, ~w->side, false, {0}, {{0}}, 0};
     main_job.rc = fill(&main_job);
-    if (main_job.rc == 0) start_writeback(w->build_path);
+    if (main_job.rc == 0) start_writeback(w->build_file.path);
     if (w->threaded) pthread_join(w->thread, NULL);
     w->threaded = false;
 
     int rc = main_job.rc ? main_job.rc : w->side_job.rc;
-    if (rc == 0) rc = copy_side(&main_job.s, w->side_path, w->side);
+    if (rc == 0) rc = copy_side(&main_job.s, w->side_file.path, w->side);
     close_sink(&main_job.s, &rc);
     if (rc) {
         const mdc_error *e = main_job.err.msg[0] ? &main_job.err : &w->side_job.err;
@@ -383,23 +340,11 @@ int mdc_snapshot_finish(mdc_snapshot_writer *w, const mdc_history *hist,
                         const mdc_snapshot_info *info, mdc_error *err)
 {
     int rc = -1;
-    char *dir = NULL;
     if (build(w, hist, info, err)) goto done;
-    remove_temp(w->side_path);
-    w->side_path = NULL;
-    if (fsync_path(w->build_path, false, err)) goto done;
-    if (rename(w->build_path, w->path) < 0) {
-        mdc_error_set(err, "cannot rename %s to %s: %s", w->build_path, w->path, strerror(errno));
-        goto done;
-    }
-    free(w->build_path);
-    w->build_path = NULL;
-    const char *slash = strrchr(w->path, '/');
-    dir = slash ? strndup(w->path, (size_t)(slash - w->path) + (slash == w->path)) : strdup(".");
-    if (!dir || fsync_path(dir, true, err)) goto done;
+    mdc_tempfile_discard(&w->side_file);
+    if (mdc_tempfile_commit(&w->build_file, w->path, err)) goto done;
     rc = 0;
 done:
-    free(dir);
     writer_free(w);
     return rc;
 }

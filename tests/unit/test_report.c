@@ -532,9 +532,18 @@ TEST(github_report)
               "::error file=sub/models/a.yaml,line=3,col=7,title=UNKNOWN_TYPE::"
               "unknown type `strng`%0Adid you mean `string`?\n"
               "::error file=sub/models/dir%2C x%3Ay/\xc3\xbc.yaml,line=10,col=2,title=BAD_VALUE::"
-              "value \"a\\b\" is 50%25 off%0Asecond\tline\x1b[31m"
-              "%0Afirst: here,%0Dthere%0Acaf\xc3\xa9 100%25\n");
+              "value \"a\\b\" is 50%25 off%0Asecond\tline\\x1b[31m"
+              "%0Afirst: here,\\x0dthere%0Acaf\xc3\xa9 100%25\n");
     free(s);
+
+    /* controls in file= and title= are one line, escaped visibly (then %-escaped) */
+    mdc_diags ctl;
+    mdc_diags_init(&ctl, a);
+    mdc_diag_add(&ctl, MDC_ERROR, "T\x1b]0;x\x07", "a\x1b[2J\n\xe2\x80\xae.yaml", 1, 1, "m\xc2\x9b");
+    s = render(MDC_FORMAT_GITHUB, &ctl, NULL);
+    CHECK_STR(s, "::error file=a\\x1b[2J\\x0a\\u202e.yaml,line=1,col=1,title=T\\x1b]0;x\\x07::m\\u009b\n");
+    free(s);
+    mdc_diags_release(&ctl);
 
     /* no prefix; a column-less line; escaping in the prefix and the title too */
     mdc_diags two;

@@ -273,7 +273,7 @@ static const key_case key_cases[] = {
     {"model", "schema", MODEL("schema: s1\n" FIELDS)},
     {"model", "source", SRC MODEL("source: db1\n" FIELDS)},
     {"model", "version", MODEL("version: 1.2.3-rc.1\n" FIELDS)},
-    {"model", "description", MODEL("description: \"d \\\"q\\\" \\\\ \\n\\t\\u0001 \\u00e9\\U0001F600\"\n" FIELDS)},
+    {"model", "description", MODEL("description: \"d \\\"q\\\" \\\\ \\n\\t \\u00e9\\U0001F600\"\n" FIELDS)},
     {"model", "owner", MODEL("owner: \"team \\u00e9\"\n" FIELDS)},
     {"model", "tags", MODEL("tags: [b, a, a, \"\\u00e9\"]\n" FIELDS)},
     {"model", "meta", MODEL("meta: {x: {}, y: [1.0, 1, -0.0, 1e300, {}], z: \"\\t\", e: {}, \"\\uE000\": 1, \"\\U0001F600\": 2}\n" FIELDS)},

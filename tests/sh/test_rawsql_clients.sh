@@ -115,7 +115,7 @@ while IFS= read -r json; do
         R=$TMP/hostile_$where
         project "$R" $where "$e"
         "$MDC" -C "$R" check >"$TMP/out" 2>&1; rc=$?
-        if [ $rc = 1 ] && grep -q "^models/m.yaml:$LINE:$COL: error \[BAD_VALUE\] .*must be a single SQL expression: " "$TMP/out"; then
+        if [ $rc = 1 ] && grep -q "^models/m.yaml:$LINE:$COL: error \[BAD_VALUE\] .*\(must be a single SQL expression: \|contains the control character U+\)" "$TMP/out"; then
             pass
         else
             fail "hostile #$i ($json) in $where: mdc check exit $rc, want 1 with a diagnostic at models/m.yaml:$LINE:$COL; got: $(head -3 "$TMP/out")"

@@ -5,7 +5,7 @@
 
 For every pair of types below (FROM != TO) it builds a repository whose model `T` has a
 field `v` of type FROM, writes the baseline migration with `mdc migrate --write`, changes
-`v` to TO and writes the next one.  Then, per dialect, on a fresh database: apply the
+`v` to TO and writes the next one.  Then, per dialect, on an emptied database: apply the
 baseline (psql -f / sqlite3), insert the same rows (NULL, 0, negative, max, fractional,
 unicode, empty string ... whatever FROM holds), apply the change, and read `v` back in a
 normalised form of TO's values (bool true/false, integers and decimals as exact numbers,
@@ -29,9 +29,11 @@ string, enum, uuid TEXT; date 'YYYY-MM-DD', time 'HH:MM:SS[.ffffff]', timestamp
 text -- all TEXT in SQLite, as PostgreSQL prints them (TimeZone UTC); json TEXT (compact);
 bytes BLOB.
 """
+import concurrent.futures
 import decimal
 import json
 import os
+import queue
 import shutil
 import sqlite3
 import subprocess
@@ -121,36 +123,27 @@ def pg(db, *args):
     return run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db] + list(args))
 
 
-def pg_side(n, frm, to, files):
-    db = "conv%d" % n
-    r = pg("postgres", "-c", "DROP DATABASE IF EXISTS %s" % db)
-    r = pg("postgres", "-c", "CREATE DATABASE %s" % db)
+def pg_side(n, frm, to, files, db):
+    # one database per worker, emptied before each pair: cheaper than a new database
+    vals = ", ".join("(%d, %s)" % (i + 1, p) for i, (p, _) in enumerate(ROWS[frm]))
+    r = pg(db, "-c", "DROP SCHEMA public CASCADE", "-c", "CREATE SCHEMA public", "-f", files[0],
+           "-c", "INSERT INTO ts (id, v) VALUES %s, (%d, NULL)" % (vals, len(ROWS[frm]) + 1))
     if r.returncode:
-        raise SystemExit("createdb: " + r.stderr)
-    try:
-        r = pg(db, "-f", files[0])
-        if r.returncode:
-            raise SystemExit("PostgreSQL baseline %s: %s" % (frm, r.stderr))
-        vals = ", ".join("(%d, %s)" % (i + 1, p) for i, (p, _) in enumerate(ROWS[frm]))
-        r = pg(db, "-c", "INSERT INTO ts (id, v) VALUES %s, (%d, NULL)" % (vals, len(ROWS[frm]) + 1))
-        if r.returncode:
-            raise SystemExit("PostgreSQL rows %s: %s" % (frm, r.stderr))
-        r = pg(db, "-f", files[1])
-        if r.returncode:
-            return ("fail", r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "error")
-        r = pg(db, "-At", "-F", "\x1f", "-R", "\x1e", "-c",
-               "SELECT id, v IS NULL, %s FROM ts ORDER BY id" % ("encode(v, 'hex')" if to == "bytes" else "v::text"))
-        if r.returncode:
-            raise SystemExit("PostgreSQL read: " + r.stderr)
-        out = []
-        for rec in r.stdout.split("\x1e"):
-            if not rec.strip("\n"):
-                continue
-            i, isnull, text = rec.split("\x1f")
-            out.append(None if isnull == "t" else text)
-        return ("ok", out)
-    finally:
-        pg("postgres", "-c", "DROP DATABASE IF EXISTS %s" % db)
+        raise SystemExit("PostgreSQL baseline and rows %s: %s" % (frm, r.stderr))
+    r = pg(db, "-f", files[1])
+    if r.returncode:
+        return ("fail", r.stderr.strip().splitlines()[-1] if r.stderr.strip() else "error")
+    r = pg(db, "-At", "-F", "\x1f", "-R", "\x1e", "-c",
+           "SELECT id, v IS NULL, %s FROM ts ORDER BY id" % ("encode(v, 'hex')" if to == "bytes" else "v::text"))
+    if r.returncode:
+        raise SystemExit("PostgreSQL read: " + r.stderr)
+    out = []
+    for rec in r.stdout.split("\x1e"):
+        if not rec.strip("\n"):
+            continue
+        i, isnull, text = rec.split("\x1f")
+        out.append(None if isnull == "t" else text)
+    return ("ok", out)
 
 
 def sqlite_side(n, frm, to, files):
@@ -251,7 +244,7 @@ def pg_array_elem(x):
     return s
 
 
-def pair(n, frm, to):
+def pair(n, frm, to, db):
     base = baseline(frm)
     d = os.path.join(WORK, "pair%d" % n)
     if os.path.isdir(d):
@@ -270,7 +263,7 @@ def pair(n, frm, to):
     for dialect in ("postgres", "sqlite"):
         files = sorted(os.path.join(d, "migrations", dialect, x)
                        for x in os.listdir(os.path.join(d, "migrations", dialect)) if x.endswith(".sql"))
-        out[dialect] = (pg_side if dialect == "postgres" else sqlite_side)(n, frm, to, files)
+        out[dialect] = pg_side(n, frm, to, files, db) if dialect == "postgres" else sqlite_side(n, frm, to, files)
     shutil.rmtree(d)
     p, s = out["postgres"], out["sqlite"]
     if p[0] == "fail" and s[0] == "fail":
@@ -296,12 +289,33 @@ def main():
             if ONLY and frm not in ONLY and "%s:%s" % (frm, to) not in ONLY:
                 continue
             pairs.append((frm, to))
+    for frm in sorted({frm for frm, _ in pairs}):
+        baseline(frm)  # made once, before the workers share them
+    # WORKERS pairs at a time, each worker with its own database; lines printed in pair order
+    workers = int(os.environ.get("MDC_CONV_WORKERS", "2"))
+    dbs = queue.Queue()
+    for w in range(workers):
+        db = "conv%d" % w
+        pg("postgres", "-c", "DROP DATABASE IF EXISTS %s" % db)
+        r = pg("postgres", "-c", "CREATE DATABASE %s" % db)
+        if r.returncode:
+            raise SystemExit("createdb: " + r.stderr)
+        dbs.put(db)
+
+    def one(job):
+        n, (frm, to) = job
+        db = dbs.get()
+        try:
+            return pair(n, frm, to, db)
+        finally:
+            dbs.put(db)
+
     ndiff = 0
-    for n, (frm, to) in enumerate(pairs):
-        outcome, detail = pair(n, frm, to)
-        if outcome == "DIFFERENT":
-            ndiff += 1
-        print("%-10s %s -> %s%s" % (outcome, frm, to, (": " + detail) if detail else ""), flush=True)
+    with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+        for (frm, to), (outcome, detail) in zip(pairs, ex.map(one, enumerate(pairs))):
+            if outcome == "DIFFERENT":
+                ndiff += 1
+            print("%-10s %s -> %s%s" % (outcome, frm, to, (": " + detail) if detail else ""), flush=True)
     print("%d pairs, %d different" % (len(pairs), ndiff))
     return 1 if ndiff else 0
 

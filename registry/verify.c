@@ -21,6 +21,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "buf.h"
 #include "internal.h"
 
 static void xxh128_hex(const void *data, size_t len, char out[33])
@@ -33,67 +34,6 @@ static void xxh128_hex(const void *data, size_t len, char out[33])
         out[2 * i + 1] = hex[c.digest[i] & 15];
     }
     out[32] = '\0';
-}
-
-/* A growable byte string. */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-/* A JSON string with RFC 8785 escaping (the same as the compiler's model/json.c). */
-static void sb_json_str(sbuf *b, const char *s)
-{
-    sb_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[8];
-        switch (*p) {
-        case '"': sb_put(b, "\\\"", 2); break;
-        case '\\': sb_put(b, "\\\\", 2); break;
-        case '\b': sb_put(b, "\\b", 2); break;
-        case '\f': sb_put(b, "\\f", 2); break;
-        case '\n': sb_put(b, "\\n", 2); break;
-        case '\r': sb_put(b, "\\r", 2); break;
-        case '\t': sb_put(b, "\\t", 2); break;
-        default:
-            if (*p < 0x20) {
-                static const char hex[] = "0123456789abcdef";
-                memcpy(esc, "\\u00", 4);
-                esc[4] = hex[*p >> 4];
-                esc[5] = hex[*p & 15];
-                sb_put(b, esc, 6);
-            } else {
-                sb_put(b, (const char *)p, 1);
-            }
-        }
-    }
-    sb_put(b, "\"", 1);
 }
 
 static int cmp_cstr(const void *a, const void *b)
@@ -184,14 +124,14 @@ static int verify_documents(mdc_snapshot *snap)
 
     if (out == 0) {
         if (n > 1) qsort(lines, n, sizeof *lines, cmp_cstr);
-        sbuf b = {0};
+        mdcr_buf b = {0};
         for (size_t i = 0; i < n; i++)
-            sb_puts(&b, lines[i]);
+            mdcr_buf_puts(&b, lines[i]);
         const char *pj = mdcr_meta_get(snap, "project_json");
         if (pj) {
-            sb_puts(&b, "mdc.yaml ");
-            sb_puts(&b, pj);
-            sb_puts(&b, "\n");
+            mdcr_buf_puts(&b, "mdc.yaml ");
+            mdcr_buf_puts(&b, pj);
+            mdcr_buf_puts(&b, "\n");
         }
         if (b.oom) {
             out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
@@ -323,16 +263,16 @@ static int verify_migration_row(mdc_snapshot *snap)
         goto done;
     }
     bool same = match(defs, len, &at, "{", 1);
-    sbuf key = {0};
+    mdcr_buf key = {0};
     for (size_t i = 0; same && (rc = sqlite3_step(st)) == SQLITE_ROW; i++) {
         const char *name, *json;
         if ((out = mdcr_col_text(snap, st, 0, false, &name, "models.name")) ||
             (out = mdcr_col_text(snap, st, 1, false, &json, "models.definition_json")))
             break;
         key.len = 0;
-        if (i) sb_put(&key, ",", 1);
-        sb_json_str(&key, name);
-        sb_put(&key, ":", 1);
+        if (i) mdcr_buf_put(&key, ",", 1);
+        mdcr_buf_json_str(&key, name);
+        mdcr_buf_put(&key, ":", 1);
         if (key.oom) {
             out = mdcr_fail(snap, MDC_ENOMEM, "out of memory");
             break;

@@ -38,55 +38,25 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "buf.h"
 #include "internal.h"
 #include "json.h"
 
 /* ------------------------------------------------------------------ byte strings */
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} buf;
-
-static void put(buf *b, const void *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void puts_(buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-static void putf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(buf *b, const char *fmt, ...)
+static void putf(mdcr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(mdcr_buf *b, const char *fmt, ...)
 {
     char tmp[64];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    if (n > 0) put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+    if (n > 0) mdcr_buf_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 /* A decimal number, optionally negative (vsnprintf costs much more on 100k rows). */
-static void put_num(buf *b, bool negative, unsigned long long v)
+static void put_num(mdcr_buf *b, bool negative, unsigned long long v)
 {
     char tmp[24];
     size_t i = sizeof tmp;
@@ -95,30 +65,7 @@ static void put_num(buf *b, bool negative, unsigned long long v)
         v /= 10;
     } while (v);
     if (negative) tmp[--i] = '-';
-    put(b, tmp + i, sizeof tmp - i);
-}
-
-/* A JSON string with RFC 8785 escaping (model/json.c's). */
-static void put_json_str(buf *b, const char *s)
-{
-    put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': put(b, "\\\"", 2); break;
-        case '\\': put(b, "\\\\", 2); break;
-        case '\b': put(b, "\\b", 2); break;
-        case '\f': put(b, "\\f", 2); break;
-        case '\n': put(b, "\\n", 2); break;
-        case '\r': put(b, "\\r", 2); break;
-        case '\t': put(b, "\\t", 2); break;
-        default:
-            if (*p < 0x20)
-                putf(b, "\\u%04x", *p);
-            else
-                put(b, p, 1);
-        }
-    }
-    put(b, "\"", 1);
+    mdcr_buf_put(b, tmp + i, sizeof tmp - i);
 }
 
 /* ------------------------------------------------------------------ rows as byte strings */
@@ -135,7 +82,7 @@ typedef struct span {
 } span;
 
 typedef struct rows {
-    buf b;
+    mdcr_buf b;
     span *v;
     size_t n, cap;
     size_t start; /* of the row being written */
@@ -179,23 +126,23 @@ static void row_end(rows *r)
 
 static void v_null(rows *r)
 {
-    put(&r->b, "N|", 2);
+    mdcr_buf_put(&r->b, "N|", 2);
 }
 
 static void v_int(rows *r, long long i)
 {
-    put(&r->b, "I", 1);
+    mdcr_buf_put(&r->b, "I", 1);
     put_num(&r->b, i < 0, i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i);
-    put(&r->b, "|", 1);
+    mdcr_buf_put(&r->b, "|", 1);
 }
 
 static void v_textn(rows *r, const char *s, size_t n)
 {
-    put(&r->b, "T", 1);
+    mdcr_buf_put(&r->b, "T", 1);
     put_num(&r->b, false, n);
-    put(&r->b, ":", 1);
-    put(&r->b, s, n);
-    put(&r->b, "|", 1);
+    mdcr_buf_put(&r->b, ":", 1);
+    mdcr_buf_put(&r->b, s, n);
+    mdcr_buf_put(&r->b, "|", 1);
 }
 
 static void v_text(rows *r, const char *s)
@@ -225,8 +172,8 @@ static void v_column(rows *r, sqlite3_stmt *st, int i)
         const void *p = sqlite3_column_blob(st, i);
         size_t n = (size_t)sqlite3_column_bytes(st, i);
         putf(&r->b, "B%zu:", n);
-        if (n) put(&r->b, p, n);
-        put(&r->b, "|", 1);
+        if (n) mdcr_buf_put(&r->b, p, n);
+        mdcr_buf_put(&r->b, "|", 1);
         break;
     }
     default: v_null(r); break;
@@ -430,7 +377,7 @@ typedef struct ctx {
     mdc_snapshot *snap;
     mdcr_json j;
     rows want, have;
-    buf tmp;
+    mdcr_buf tmp;
     const char *project;      /* registry_meta.project */
     const char *doc, *kind;   /* the document being derived, for messages */
     long long updated_ms;     /* compiled_at in epoch milliseconds */
@@ -439,7 +386,7 @@ typedef struct ctx {
     char **fk_targets;        /* every references_model, checked after the walk */
     size_t nfk, fkcap;
     rows sources;             /* the data_sources rows derived from the sources */
-    buf last;                 /* the previous document name of the current walk */
+    mdcr_buf last;                 /* the previous document name of the current walk */
 } ctx;
 
 static int bad(ctx *c, const char *what)
@@ -502,7 +449,7 @@ static int parse_doc(ctx *c, const char *kind, const char *name, const char *jso
                          "verification failed: %s %.100s: the %ss are not unique names in bytewise order",
                          kind, name, kind);
     c->last.len = 0;
-    puts_(&c->last, name);
+    mdcr_buf_puts(&c->last, name);
     if (c->last.oom) return mdcr_fail(c->snap, MDC_ENOMEM, "out of memory");
     if (mdcr_json_parse(&c->j, json, strlen(json))) {
         if (c->j.error == MDCR_JSON_NOMEM) return mdcr_fail(c->snap, MDC_ENOMEM, "out of memory");
@@ -649,7 +596,7 @@ static int check_declared_version(ctx *c, const char *stored)
 
 /* ---- types: the column types of a canonical type (model/types.c) */
 
-static int type_columns(ctx *c, const char *type, buf *pg, const char **sqlite)
+static int type_columns(ctx *c, const char *type, mdcr_buf *pg, const char **sqlite)
 {
     static const struct {
         const char *name, *pg, *sqlite;
@@ -676,15 +623,15 @@ static int type_columns(ctx *c, const char *type, buf *pg, const char **sqlite)
         if (paren && !types[i].args) break;
         pg->len = 0;
         if (paren && strcmp(types[i].name, "decimal") == 0) {
-            puts_(pg, "NUMERIC");
-            put(pg, paren, len - nlen);
+            mdcr_buf_puts(pg, "NUMERIC");
+            mdcr_buf_put(pg, paren, len - nlen);
         } else if (paren && strcmp(types[i].name, "string") == 0) {
-            puts_(pg, "VARCHAR");
-            put(pg, paren, len - nlen);
+            mdcr_buf_puts(pg, "VARCHAR");
+            mdcr_buf_put(pg, paren, len - nlen);
         } else {
-            puts_(pg, types[i].pg);
+            mdcr_buf_puts(pg, types[i].pg);
         }
-        if (array) puts_(pg, "[]");
+        if (array) mdcr_buf_puts(pg, "[]");
         *sqlite = array ? "TEXT" : types[i].sqlite;
         return pg->oom ? mdcr_fail(c->snap, MDC_ENOMEM, "out of memory") : 0;
     }
@@ -1175,13 +1122,13 @@ static int walk_entities(ctx *c)
         if (rc == 0) {
             if (n > 1) qsort(targets, n, sizeof *targets, cmp_cstr);
             c->tmp.len = 0;
-            puts_(&c->tmp, "[");
+            mdcr_buf_puts(&c->tmp, "[");
             for (size_t k = 0, out = 0; k < n; k++) {
                 if (k && strcmp(targets[k], targets[k - 1]) == 0) continue;
-                if (out++) puts_(&c->tmp, ",");
-                put_json_str(&c->tmp, targets[k]);
+                if (out++) mdcr_buf_puts(&c->tmp, ",");
+                mdcr_buf_json_str(&c->tmp, targets[k]);
             }
-            puts_(&c->tmp, "]");
+            mdcr_buf_puts(&c->tmp, "]");
             rows_clear(&c->want);
             row_begin(&c->want);
             v_text(&c->want, c->tmp.p);
@@ -1271,8 +1218,8 @@ static int walk_sources(ctx *c)
             lite |= s && strcmp(s, "sqlite") == 0;
         }
         c->tmp.len = 0;
-        puts_(&c->tmp, "project:");
-        puts_(&c->tmp, c->project);
+        mdcr_buf_puts(&c->tmp, "project:");
+        mdcr_buf_puts(&c->tmp, c->project);
         row_begin(&c->sources);
         v_text(&c->sources, c->project);
         v_text(&c->sources, c->tmp.p);

@@ -154,6 +154,21 @@ pg_stop() {
 }
 
 # pg_newdb NAME: create a database (dropping an existing one of that name).
+# pg_need: pg_start, or end the test here with one failure; then the client settings every
+# test uses (UTC, warnings only).
+pg_need() {
+    pg_start || { fail "PostgreSQL test server did not start"; finish; exit; }
+    export PGTZ=UTC PGOPTIONS="-c client_min_messages=warning"
+}
+
+# pg_want: pg_start, or one failure and HAVE_PG=0 so that the test goes on with its SQLite
+# parts; HAVE_PG=1 when the server runs.
+pg_want() {
+    HAVE_PG=1
+    pg_start || { fail "PostgreSQL test server did not start: PostgreSQL parts skipped"; HAVE_PG=0; }
+    export PGTZ=UTC PGOPTIONS="-c client_min_messages=warning"
+}
+
 pg_newdb() {
     "$PG_BIN/dropdb" --if-exists "$1" >/dev/null 2>&1 || true
     "$PG_BIN/createdb" "$1"

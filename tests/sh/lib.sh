@@ -39,3 +39,10 @@ finish() {
     echo "$T_PASS passed, $T_FAIL failed"
     [ "$T_FAIL" -eq 0 ]
 }
+
+# need_sqlite3: the test applies files with the real sqlite3 shell; without it the test ends
+# here with one failure (never a silent pass).
+need_sqlite3() {
+    command -v sqlite3 >/dev/null 2>&1 && return 0
+    fail "the sqlite3 command-line shell is needed (apt-get install sqlite3)"; finish; exit
+}

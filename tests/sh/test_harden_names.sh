@@ -12,11 +12,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$MDC_SRC/tests/pg.sh"
 
-if ! command -v sqlite3 >/dev/null 2>&1; then
-    fail "the sqlite3 command-line shell is needed (apt-get install sqlite3)"; finish; exit
-fi
-pg_start || { fail "PostgreSQL test server did not start"; finish; exit; }
-export PGTZ=UTC PGOPTIONS="-c client_min_messages=warning"
+need_sqlite3
+pg_need
 
 # case_repo CASE DIR: the golden case as a committed repository
 case_repo() {

@@ -11,7 +11,7 @@
 # "verification failed" (libmdc's MDC_ECORRUPT message).  The untouched copy must still be
 # shown (exit 0), so a refusal is never a blanket one.
 . "$(dirname "$0")/lib.sh"
-command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; echo "0 passed, 1 failed"; exit 1; }
+need_sqlite3
 
 P="$TMP/shop"
 cp -r "$MDC_SRC/examples/shop" "$P"

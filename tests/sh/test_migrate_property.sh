@@ -22,10 +22,7 @@ STEPS=${MDC_PROPERTY_STEPS:-30}
 SEEDS=${MDC_PROPERTY_SEEDS:-"1 2 3 4 5"}
 DIALECTS=postgres,sqlite
 
-if ! command -v sqlite3 >/dev/null 2>&1; then
-    fail "the sqlite3 command-line shell is needed (apt-get install sqlite3)"
-    finish; exit
-fi
+need_sqlite3
 if ! pg_start; then
     fail "PostgreSQL test server did not start (see above); testing SQLite only"
     DIALECTS=sqlite

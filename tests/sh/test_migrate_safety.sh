@@ -20,12 +20,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$MDC_SRC/tests/pg.sh"
 
-if ! command -v sqlite3 >/dev/null 2>&1; then
-    fail "the sqlite3 command-line shell is needed (apt-get install sqlite3)"; finish; exit
-fi
-HAVE_PG=1
-pg_start || { fail "PostgreSQL test server did not start: PostgreSQL parts skipped"; HAVE_PG=0; }
-export PGTZ=UTC PGOPTIONS="-c client_min_messages=warning"
+need_sqlite3
+pg_want
 
 # ------------------------------------------------------------------ helpers
 

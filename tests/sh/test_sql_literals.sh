@@ -7,11 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$MDC_SRC/tests/pg.sh"
 
-if ! command -v sqlite3 >/dev/null 2>&1; then
-    fail "the sqlite3 command-line shell is needed (apt-get install sqlite3)"; finish; exit
-fi
-pg_start || { fail "PostgreSQL test server did not start"; finish; exit; }
-export PGTZ=UTC PGOPTIONS="-c client_min_messages=warning"
+need_sqlite3
+pg_need
 pgq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 eq() { if [ "$2" == "$3" ]; then pass; else fail "$1: got [$2], want [$3]"; fi; }
 
